@@ -1,0 +1,138 @@
+//! The error type of the library: every way a job can fail to be done (exit code 2).
+//!
+//! Each variant is a miette diagnostic that says what went wrong, where (a source span when
+//! a file is involved) and what to do about it. A failed gate is not an error: it is a
+//! successful check whose report says FAIL (exit code 1).
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use std::path::PathBuf;
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a driftgate job could not be done.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Error {
+    /// A file or directory could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(code(driftgate::io::read), help("check that the path exists and is readable"))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    #[diagnostic(code(driftgate::io::write))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file is not valid JSON, or not of the shape expected.
+    #[error("{} is not {what}: {message}", path.display())]
+    #[diagnostic(code(driftgate::input::json))]
+    Json {
+        path: PathBuf,
+        what: &'static str,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{message}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// An input is well-formed JSON but breaks a rule of its contract.
+    #[error("{}: {message}", path.display())]
+    #[diagnostic(code(driftgate::input::invalid))]
+    Invalid {
+        path: PathBuf,
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// The resource catalog (built in or given) is not usable.
+    #[error("resource catalog {origin}: {message}")]
+    #[diagnostic(code(driftgate::catalog))]
+    Catalog { origin: String, message: String },
+
+    /// A JSON Schema in the registry does not compile.
+    #[error("schema {} does not compile: {message}", path.display())]
+    #[diagnostic(code(driftgate::schema::compile), help("fix the schema: it must be valid JSON Schema draft 2020-12"))]
+    Schema {
+        path: PathBuf,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{message}")]
+        span: SourceSpan,
+    },
+
+    /// A Rego file does not compile, or uses what driftgate refuses to evaluate.
+    #[error("policy {} does not compile: {message}", path.display())]
+    #[diagnostic(code(driftgate::policy::compile))]
+    Policy {
+        path: PathBuf,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{message}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A policy failed while it was evaluated: fail-closed, never a pass.
+    #[error("policy rule {rule} failed to evaluate: {message}")]
+    #[diagnostic(
+        code(driftgate::policy::eval),
+        help("evaluation is fail-closed: fix the rule (or raise --policy-timeout) and run again")
+    )]
+    PolicyEval { rule: String, message: String },
+
+    /// The baseline could not be found or loaded.
+    #[error("baseline {source_ref}: {message}")]
+    #[diagnostic(code(driftgate::baseline))]
+    Baseline {
+        source_ref: String,
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Arguments that cannot work together.
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::usage))]
+    Usage {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl Error {
+    /// An `Invalid` error without a help line.
+    pub fn invalid(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Invalid { path: path.into(), message: message.into(), help: None }
+    }
+}
+
+/// Byte span of a 1-based line and column in `text`, one character wide (or empty at EOF).
+pub(crate) fn span_at(text: &str, line: usize, column: usize) -> SourceSpan {
+    let mut offset = 0usize;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let col = column.saturating_sub(1).min(l.len());
+            let start = offset + col;
+            let width = text[start..].chars().next().map_or(0, char::len_utf8);
+            return SourceSpan::new(start.into(), width);
+        }
+        offset += l.len();
+    }
+    SourceSpan::new(text.len().into(), 0)
+}

@@ -1,0 +1,205 @@
+//! Normalization: the second stage, between collection and the schema gate.
+//!
+//! The same configuration always normalizes to the same bytes, and only real configuration
+//! changes survive to the diff: volatile fields are removed, secrets are replaced by the
+//! catalog's redaction marker, every list is put in its catalog order (`set` by canonical
+//! value, `map` by key, `ordered` kept) and the items of each resource type are sorted by
+//! identity. Normalizing twice gives what normalizing once gave.
+
+use crate::canonical;
+use crate::catalog::{key_of, ListKind, PlatformRules, TypeRules};
+use crate::snapshot::Snapshot;
+use serde_json::Value;
+
+/// Normalizes a snapshot with the rules of its platform.
+pub fn normalize(mut snapshot: Snapshot, rules: &PlatformRules) -> Snapshot {
+    for (rtype, items) in snapshot.resources.iter_mut() {
+        let t = rules.type_rules(rtype);
+        let mut path = Vec::new();
+        for item in items.iter_mut() {
+            walk(item, &mut path, &t, &rules.redaction_marker);
+        }
+        sort_items(items, &t);
+    }
+    snapshot
+}
+
+/// Replaces every secret the catalog names by the redaction marker, and nothing else. For
+/// raw snapshots, which are stored as collected but never with a secret in them.
+pub fn redact_secrets(snapshot: &mut Snapshot, rules: &PlatformRules) {
+    for (rtype, items) in snapshot.resources.iter_mut() {
+        let t = rules.type_rules(rtype);
+        if t.secrets.is_empty() {
+            continue;
+        }
+        let mut path = Vec::new();
+        for item in items.iter_mut() {
+            redact(item, &mut path, &t, &rules.redaction_marker);
+        }
+    }
+}
+
+/// The configuration digest: SHA-256 of the canonical JSON of the normalized snapshot's
+/// platform, tenant and resources. It leaves out when and by whom the snapshot was
+/// collected, so re-collecting the same configuration gives the same digest.
+pub fn configuration_digest(normalized: &Snapshot) -> String {
+    let doc = serde_json::json!({
+        "platform": normalized.metadata.platform,
+        "tenant": normalized.metadata.tenant,
+        "resources": normalized.resources,
+    });
+    canonical::sha256(&doc)
+}
+
+fn walk(value: &mut Value, path: &mut Vec<String>, t: &TypeRules, marker: &str) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|k, _| !t.volatile.matches(path, k));
+            for (k, child) in map.iter_mut() {
+                if t.secrets.matches(path, k) {
+                    if !child.is_null() {
+                        *child = Value::String(marker.to_string());
+                    }
+                    continue;
+                }
+                path.push(k.clone());
+                walk(child, path, t, marker);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            path.push("*".into());
+            for item in items.iter_mut() {
+                walk(item, path, t, marker);
+            }
+            path.pop();
+            sort_list(items, t.list_kind(path));
+        }
+        _ => {}
+    }
+}
+
+fn redact(value: &mut Value, path: &mut Vec<String>, t: &TypeRules, marker: &str) {
+    match value {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if t.secrets.matches(path, k) {
+                    if !child.is_null() {
+                        *child = Value::String(marker.to_string());
+                    }
+                    continue;
+                }
+                path.push(k.clone());
+                redact(child, path, t, marker);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            path.push("*".into());
+            for item in items.iter_mut() {
+                redact(item, path, t, marker);
+            }
+            path.pop();
+        }
+        _ => {}
+    }
+}
+
+/// Sorts a list per its kind. Members without a key sort after those with one, by value.
+pub(crate) fn sort_list(items: &mut [Value], kind: &ListKind) {
+    match kind {
+        ListKind::Ordered => {}
+        ListKind::Set => items.sort_by_cached_key(canonical::to_vec),
+        ListKind::Map { key } => items.sort_by_cached_key(|v| member_sort_key(v, key)),
+    }
+}
+
+/// The identity of a map-list member: its key fields, else its `name`.
+pub(crate) fn member_key(v: &Value, key: &[String]) -> Option<String> {
+    key_of(v, key).or_else(|| key_of(v, &["name".to_string()]))
+}
+
+fn member_sort_key(v: &Value, key: &[String]) -> (bool, String, Vec<u8>) {
+    match member_key(v, key) {
+        Some(k) => (false, k, Vec::new()),
+        None => (true, String::new(), canonical::to_vec(v)),
+    }
+}
+
+fn sort_items(items: &mut [Value], t: &TypeRules) {
+    items.sort_by_cached_key(|v| match t.identity_of(v) {
+        Some(id) => (false, id, canonical::to_vec(v)),
+        None => (true, String::new(), canonical::to_vec(v)),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use serde_json::json;
+
+    fn snap(resources: Value) -> Snapshot {
+        serde_json::from_value(json!({
+            "format": "driftgate.snapshot/v1",
+            "metadata": {"platform": "genesys-cloud", "tenant": "t", "collected_at": "2026-01-01T00:00:00Z"},
+            "resources": resources
+        }))
+        .unwrap()
+    }
+
+    fn norm(resources: Value) -> Snapshot {
+        let c = Catalog::built_in().unwrap();
+        normalize(snap(resources), c.platform("genesys-cloud").unwrap())
+    }
+
+    #[test]
+    fn volatile_fields_are_removed_at_any_depth_but_config_uris_stay() {
+        let n = norm(json!({"oauth_clients": [{
+            "id": "c1", "version": 3, "selfUri": "/x", "dateModified": "d",
+            "registeredRedirectUri": ["https://b", "https://a"],
+            "nested": {"selfUri": "/y", "keep": 1}
+        }]}));
+        let c = &n.resources["oauth_clients"][0];
+        assert_eq!(c, &json!({"id": "c1", "registeredRedirectUri": ["https://a", "https://b"], "nested": {"keep": 1}}));
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let n = norm(json!({"oauth_clients": [{"id": "c1", "secret": "s3cr3t"}]}));
+        assert_eq!(n.resources["oauth_clients"][0]["secret"], "**REDACTED**");
+    }
+
+    #[test]
+    fn redact_only_touches_secrets() {
+        let c = Catalog::built_in().unwrap();
+        let mut s = snap(json!({"oauth_clients": [{"id": "c1", "secret": "s", "version": 2, "scope": ["b", "a"]}]}));
+        redact_secrets(&mut s, c.platform("genesys-cloud").unwrap());
+        assert_eq!(s.resources["oauth_clients"][0], json!({"id": "c1", "secret": "**REDACTED**", "version": 2, "scope": ["b", "a"]}));
+    }
+
+    #[test]
+    fn sets_sort_maps_sort_by_key_ordered_lists_stay() {
+        let n = norm(json!({"queues": [{
+            "id": "q1",
+            "routingRules": [{"operator": "MEETS_THRESHOLD", "threshold": 9}, {"operator": "ANY"}],
+            "memberGroups": [{"id": "g2", "type": "GROUP"}, {"id": "g1", "type": "GROUP"}],
+            "other": [3, 1, 2]
+        }]}));
+        let q = &n.resources["queues"][0];
+        assert_eq!(q["routingRules"][0]["operator"], "MEETS_THRESHOLD");
+        assert_eq!(q["memberGroups"][0]["id"], "g1");
+        assert_eq!(q["other"], json!([1, 2, 3]));
+    }
+
+    #[test]
+    fn items_sort_by_identity_and_digest_ignores_collection_time() {
+        let a = norm(json!({"users": [{"id": "b"}, {"id": "a"}]}));
+        assert_eq!(a.resources["users"][0]["id"], "a");
+        let mut later = snap(json!({"users": [{"id": "a", "version": 9}, {"id": "b"}]}));
+        later.metadata.collected_at = Some("2026-02-01T00:00:00Z".into());
+        let c = Catalog::built_in().unwrap();
+        let b = normalize(later, c.platform("genesys-cloud").unwrap());
+        assert_eq!(configuration_digest(&a), configuration_digest(&b));
+    }
+}

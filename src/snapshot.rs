@@ -1,0 +1,192 @@
+//! The snapshot document (`driftgate.snapshot/v1`): the one input shape of every stage.
+//!
+//! A snapshot holds a tenant's configuration as collected (raw) or normalized. Resource
+//! objects keep the platform's own field names; unknown top-level and metadata keys are
+//! kept so that a document round-trips through driftgate unchanged.
+
+use crate::error::{Error, Result};
+use crate::input;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The value of `format` every snapshot carries.
+pub const SNAPSHOT_FORMAT: &str = "driftgate.snapshot/v1";
+
+/// One snapshot document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Always [`SNAPSHOT_FORMAT`].
+    pub format: String,
+    /// Where and when the configuration was collected.
+    pub metadata: Metadata,
+    /// Resource type name → the platform's API objects of that type. Singletons are
+    /// one-element arrays.
+    pub resources: BTreeMap<String, Vec<Value>>,
+    /// Top-level keys this version does not know; kept.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// Snapshot metadata. `platform` and `tenant` are required; the rest is recorded when known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// `genesys-cloud` or `nice-cxone`.
+    pub platform: String,
+    /// The tenant's name as the operator calls it; also the baseline's file name.
+    pub tenant: String,
+    /// Platform region or domain, e.g. `mypurecloud.com`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The platform API version the objects came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// When the collection happened (UTC, RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    /// The collection's identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<String>,
+    /// The identity that collected it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_id: Option<String>,
+    /// Metadata keys this version does not know; kept.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl Snapshot {
+    /// Reads and validates a snapshot file.
+    pub fn from_file(path: &Path) -> Result<Snapshot> {
+        let text = input::read_text(path)?;
+        Self::from_json_text(path, &text)
+    }
+
+    /// Parses and validates snapshot text; `path` names it in diagnostics.
+    pub fn from_json_text(path: &Path, text: &str) -> Result<Snapshot> {
+        // A wrong `format` is the likeliest mistake (feeding a report or a baseline from
+        // another tool): check it first so the diagnostic names it rather than whichever
+        // field serde happened to miss.
+        let probe: FormatProbe = input::parse_json(path, text, "a JSON document")?;
+        match probe.format.as_deref() {
+            Some(SNAPSHOT_FORMAT) => {}
+            Some(other) => {
+                return Err(Error::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("unsupported document format {other:?}"),
+                    help: Some(format!("driftgate reads snapshots whose \"format\" is \"{SNAPSHOT_FORMAT}\"")),
+                })
+            }
+            None => {
+                return Err(Error::Invalid {
+                    path: path.to_path_buf(),
+                    message: "not a driftgate snapshot: no \"format\" key".into(),
+                    help: Some(format!(
+                        "a snapshot is {{\"format\": \"{SNAPSHOT_FORMAT}\", \"metadata\": {{...}}, \"resources\": {{...}}}}"
+                    )),
+                })
+            }
+        }
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| {
+            input::json_error(
+                path,
+                text,
+                "a valid snapshot",
+                &e,
+                Some("see the snapshot contract: metadata.platform and metadata.tenant are required, and every resources entry is an array of objects".into()),
+            )
+        })?;
+        snapshot.validate(path)?;
+        Ok(snapshot)
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        validate_path_component(&self.metadata.tenant).map_err(|why| Error::Invalid {
+            path: path.to_path_buf(),
+            message: format!("metadata.tenant {:?} {why}", self.metadata.tenant),
+            help: Some("tenant names become file names: use letters, digits, '.', '_' and '-'".into()),
+        })?;
+        for (rtype, items) in &self.resources {
+            if let Some(i) = items.iter().position(|v| !v.is_object()) {
+                return Err(Error::invalid(path, format!("resources.{rtype}[{i}] is not a JSON object")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The snapshot as a JSON value (the policy engine's `input`).
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+#[derive(Deserialize)]
+struct FormatProbe {
+    format: Option<String>,
+}
+
+/// Checks that a value derived from data (tenant, id) is safe as one path component.
+pub fn validate_path_component(s: &str) -> std::result::Result<(), &'static str> {
+    if s.is_empty() {
+        return Err("is empty");
+    }
+    if s.len() > 128 {
+        return Err("is longer than 128 characters");
+    }
+    if s.starts_with('.') {
+        return Err("starts with '.'");
+    }
+    if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        return Err("contains characters other than letters, digits, '.', '_' and '-'");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Snapshot> {
+        Snapshot::from_json_text(Path::new("s.json"), text)
+    }
+
+    #[test]
+    fn unknown_keys_are_kept() {
+        let s = parse(
+            r#"{"format":"driftgate.snapshot/v1","x-extra":1,
+                "metadata":{"platform":"genesys-cloud","tenant":"acme","custom":"k"},
+                "resources":{"users":[{"id":"u1"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.extra["x-extra"], 1);
+        assert_eq!(s.metadata.extra["custom"], "k");
+        let v = s.to_value();
+        assert_eq!(v["metadata"]["custom"], "k");
+        assert_eq!(v["x-extra"], 1);
+    }
+
+    #[test]
+    fn wrong_format_is_named() {
+        let e = parse(r#"{"format":"driftgate.report/v1"}"#).unwrap_err();
+        assert!(e.to_string().contains("driftgate.report/v1"), "{e}");
+    }
+
+    #[test]
+    fn traversal_in_tenant_is_refused() {
+        let e = parse(
+            r#"{"format":"driftgate.snapshot/v1","metadata":{"platform":"p","tenant":"../etc"},"resources":{}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("tenant"), "{e}");
+    }
+
+    #[test]
+    fn non_object_items_are_refused() {
+        let e = parse(
+            r#"{"format":"driftgate.snapshot/v1","metadata":{"platform":"p","tenant":"t"},"resources":{"users":[1]}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("resources.users[0]"), "{e}");
+    }
+}
