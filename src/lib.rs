@@ -6,9 +6,11 @@
 
 pub mod canonical;
 pub mod catalog;
+pub mod diff;
 pub mod error;
 pub mod input;
 pub mod normalize;
+pub mod schema;
 pub mod snapshot;
 
 pub use error::{Error, Result};

@@ -1,0 +1,235 @@
+//! The diff: the fourth stage, comparing the gated snapshot with the approved baseline.
+//!
+//! Items are matched by their catalog identity, never by position; list members by the
+//! list's kind (`map` members by key, `set` members by value, `ordered` members by
+//! position, so that a reorder of an ordered list is drift). Every difference is one
+//! [`Change`] record: a whole added or removed item is one record, and a modified item
+//! gives one record per changed leaf or list member, with a JSON Pointer inside the item.
+
+mod render;
+
+pub use render::{to_patch, to_unified_text};
+
+use crate::catalog::{ListKind, PlatformRules, TypeRules};
+use crate::normalize::member_key;
+use crate::snapshot::Snapshot;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// What happened to an item or a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Present now, absent in the baseline.
+    Added,
+    /// Present in the baseline, absent now.
+    Removed,
+    /// Present in both with another value.
+    Modified,
+}
+
+/// One drift record (contract): `{resource_type, resource_id, resource_name, change, path,
+/// before, after}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Resource type, e.g. `roles`.
+    pub resource_type: String,
+    /// The item's identity.
+    pub resource_id: String,
+    /// The item's name, when it has one.
+    pub resource_name: Option<String>,
+    /// Added, removed or modified.
+    pub change: ChangeKind,
+    /// JSON Pointer inside the item ("" for a whole item). Members of `map` lists are
+    /// addressed by key (`/authorization/roles/<id>`), members of `set` lists by the list
+    /// itself (`/permissions`, with the member in `before`/`after`), members of `ordered`
+    /// lists by position.
+    pub path: String,
+    /// The value in the baseline (null when added).
+    pub before: Option<Value>,
+    /// The value now (null when removed).
+    pub after: Option<Value>,
+}
+
+/// Items to leave out of the diff, per resource type (quarantined identities).
+pub type Exclusions<'a> = BTreeMap<&'a str, HashSet<&'a str>>;
+
+/// Compares two normalized snapshots of one platform. Items whose identity is in
+/// `exclude` are skipped on both sides.
+pub fn diff(baseline: &Snapshot, current: &Snapshot, rules: &PlatformRules, exclude: &Exclusions<'_>) -> Vec<Change> {
+    let mut out = Vec::new();
+    let types: BTreeSet<&String> = baseline.resources.keys().chain(current.resources.keys()).collect();
+    let empty = Vec::new();
+    for rtype in types {
+        let t = rules.type_rules(rtype);
+        let skip = exclude.get(rtype.as_str());
+        let old = index_items(baseline.resources.get(rtype).unwrap_or(&empty), &t, skip);
+        let new = index_items(current.resources.get(rtype).unwrap_or(&empty), &t, skip);
+        let ids: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+        for id in ids {
+            let mut ctx = Ctx { rtype, id, name: None, t: &t, out: &mut out };
+            match (old.get(id), new.get(id)) {
+                (None, Some(n)) => ctx.record(ChangeKind::Added, String::new(), None, Some(n)),
+                (Some(o), None) => ctx.record(ChangeKind::Removed, String::new(), Some(o), None),
+                (Some(o), Some(n)) => {
+                    ctx.name = t.name_of(n).or_else(|| t.name_of(o));
+                    let mut generic = Vec::new();
+                    ctx.value(o, n, &mut generic, String::new());
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    out
+}
+
+fn index_items<'v>(items: &'v [Value], t: &TypeRules, skip: Option<&HashSet<&str>>) -> BTreeMap<String, &'v Value> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (t.identity_of(v).unwrap_or_else(|| format!("#{i}")), v))
+        .filter(|(id, _)| !skip.is_some_and(|s| s.contains(id.as_str())))
+        .collect()
+}
+
+struct Ctx<'a> {
+    rtype: &'a str,
+    id: &'a str,
+    name: Option<String>,
+    t: &'a TypeRules,
+    out: &'a mut Vec<Change>,
+}
+
+impl Ctx<'_> {
+    fn record(&mut self, change: ChangeKind, path: String, before: Option<&Value>, after: Option<&Value>) {
+        let name = self.name.clone().or_else(|| after.or(before).filter(|_| path.is_empty()).and_then(|v| self.t.name_of(v)));
+        self.out.push(Change {
+            resource_type: self.rtype.to_string(),
+            resource_id: self.id.to_string(),
+            resource_name: name,
+            change,
+            path,
+            before: before.cloned(),
+            after: after.cloned(),
+        });
+    }
+
+    fn value(&mut self, old: &Value, new: &Value, generic: &mut Vec<String>, pointer: String) {
+        match (old, new) {
+            (Value::Object(o), Value::Object(n)) => {
+                let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+                for k in keys {
+                    let p = format!("{pointer}/{}", escape(k));
+                    match (o.get(k), n.get(k)) {
+                        (None, Some(nv)) => self.record(ChangeKind::Added, p, None, Some(nv)),
+                        (Some(ov), None) => self.record(ChangeKind::Removed, p, Some(ov), None),
+                        (Some(ov), Some(nv)) if ov != nv => {
+                            generic.push(k.clone());
+                            self.value(ov, nv, generic, p);
+                            generic.pop();
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            (Value::Array(o), Value::Array(n)) => {
+                generic.push("*".into());
+                let kind = self.t.list_kind(&generic[..generic.len() - 1]).clone();
+                match kind {
+                    ListKind::Map { key } => self.map_list(o, n, &key, generic, &pointer),
+                    ListKind::Set => self.set_list(o, n, &pointer),
+                    ListKind::Ordered => self.ordered_list(o, n, generic, &pointer),
+                }
+                generic.pop();
+            }
+            _ if old != new => self.record(ChangeKind::Modified, pointer, Some(old), Some(new)),
+            _ => {}
+        }
+    }
+
+    fn map_list(&mut self, o: &[Value], n: &[Value], key: &[String], generic: &mut Vec<String>, pointer: &str) {
+        let index = |items: &[Value]| -> BTreeMap<String, Value> {
+            items
+                .iter()
+                .map(|v| (member_key(v, key).unwrap_or_else(|| String::from_utf8_lossy(&crate::canonical::to_vec(v)).into_owned()), v.clone()))
+                .collect()
+        };
+        let (om, nm) = (index(o), index(n));
+        let keys: BTreeSet<&String> = om.keys().chain(nm.keys()).collect();
+        for k in keys {
+            let p = format!("{pointer}/{}", escape(k));
+            match (om.get(k), nm.get(k)) {
+                (None, Some(nv)) => self.record(ChangeKind::Added, p, None, Some(nv)),
+                (Some(ov), None) => self.record(ChangeKind::Removed, p, Some(ov), None),
+                (Some(ov), Some(nv)) if ov != nv => self.value(ov, nv, generic, p),
+                _ => {}
+            }
+        }
+    }
+
+    fn set_list(&mut self, o: &[Value], n: &[Value], pointer: &str) {
+        let count = |items: &[Value]| {
+            let mut m: BTreeMap<Vec<u8>, (usize, Value)> = BTreeMap::new();
+            for v in items {
+                m.entry(crate::canonical::to_vec(v)).or_insert((0, v.clone())).0 += 1;
+            }
+            m
+        };
+        let (om, nm) = (count(o), count(n));
+        for (k, (c, v)) in &om {
+            let left = nm.get(k).map_or(0, |x| x.0);
+            for _ in left..*c {
+                self.record(ChangeKind::Removed, pointer.to_string(), Some(v), None);
+            }
+        }
+        for (k, (c, v)) in &nm {
+            let had = om.get(k).map_or(0, |x| x.0);
+            for _ in had..*c {
+                self.record(ChangeKind::Added, pointer.to_string(), None, Some(v));
+            }
+        }
+    }
+
+    fn ordered_list(&mut self, o: &[Value], n: &[Value], generic: &mut Vec<String>, pointer: &str) {
+        use similar::{capture_diff_slices, Algorithm, DiffOp};
+        let ok: Vec<Vec<u8>> = o.iter().map(crate::canonical::to_vec).collect();
+        let nk: Vec<Vec<u8>> = n.iter().map(crate::canonical::to_vec).collect();
+        for op in capture_diff_slices(Algorithm::Myers, &ok, &nk) {
+            match op {
+                DiffOp::Equal { .. } => {}
+                DiffOp::Delete { old_index, old_len, .. } => {
+                    for i in old_index..old_index + old_len {
+                        self.record(ChangeKind::Removed, format!("{pointer}/{i}"), Some(&o[i]), None);
+                    }
+                }
+                DiffOp::Insert { new_index, new_len, .. } => {
+                    for i in new_index..new_index + new_len {
+                        self.record(ChangeKind::Added, format!("{pointer}/{i}"), None, Some(&n[i]));
+                    }
+                }
+                DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                    let paired = old_len.min(new_len);
+                    for j in 0..paired {
+                        let p = format!("{pointer}/{}", new_index + j);
+                        self.value(&o[old_index + j], &n[new_index + j], generic, p);
+                    }
+                    for i in old_index + paired..old_index + old_len {
+                        self.record(ChangeKind::Removed, format!("{pointer}/{i}"), Some(&o[i]), None);
+                    }
+                    for i in new_index + paired..new_index + new_len {
+                        self.record(ChangeKind::Added, format!("{pointer}/{i}"), None, Some(&n[i]));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Escapes one JSON Pointer segment (RFC 6901).
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests;
