@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod input;
 pub mod normalize;
+pub mod policy;
 pub mod schema;
 pub mod snapshot;
 

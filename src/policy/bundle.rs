@@ -1,0 +1,280 @@
+//! Loading a policy bundle directory.
+
+use super::controls::ControlCatalog;
+use super::source::{self, entry_level, ModuleInfo, Reads};
+use super::waivers::{self, Waiver};
+use super::{Level, RuleMeta, Severity};
+use crate::canonical;
+use crate::error::{span_at, Error, Result};
+use miette::NamedSource;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One file of the bundle and its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BundleFile {
+    /// Path relative to the bundle root, with '/' separators.
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// One Rego module.
+#[derive(Debug, Clone)]
+pub struct RegoModule {
+    /// Path relative to the bundle root.
+    pub path: String,
+    /// Source text.
+    pub text: String,
+    /// What driftgate read from it.
+    pub info: ModuleInfo,
+    /// A `*_test.rego` file.
+    pub is_test: bool,
+}
+
+/// A loaded policy bundle.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The directory it came from.
+    pub root: PathBuf,
+    /// Rego modules, by path.
+    pub modules: Vec<RegoModule>,
+    /// The merged data document of its JSON files.
+    pub data: Value,
+    /// Every file with its hash, by path.
+    pub files: Vec<BundleFile>,
+    /// SHA-256 over the `path` and `sha256` of every file, one `"<sha256>  <path>\n"` line
+    /// each in path order (the `sha256sum` format, so it can be recomputed by hand).
+    pub sha256: String,
+    /// The SOC 2 criteria in scope.
+    pub controls: ControlCatalog,
+    /// Waivers.
+    pub waivers: Vec<Waiver>,
+}
+
+impl Bundle {
+    /// Loads every `.rego` and `.json` file below `dir`.
+    pub fn load(dir: &Path) -> Result<Bundle> {
+        if !dir.is_dir() {
+            return Err(Error::Usage {
+                message: format!("policy directory {} does not exist", dir.display()),
+                help: Some("--policies takes an OPA-style bundle directory (default ./policies)".into()),
+            });
+        }
+        let paths = crate::input::walk_files(dir, &|p| {
+            matches!(p.extension().and_then(|e| e.to_str()), Some("rego") | Some("json"))
+        })?;
+        let mut modules = Vec::new();
+        let mut data = Value::Object(Map::new());
+        let mut files = Vec::new();
+        let mut controls = None;
+        let mut waiver_list = Vec::new();
+        for path in paths {
+            let rel = rel_path(dir, &path);
+            let text = crate::input::read_text(&path)?;
+            files.push(BundleFile { path: rel.clone(), sha256: canonical::sha256_hex(text.as_bytes()) });
+            if rel.ends_with(".rego") {
+                let info = source::parse_module(&text).map_err(|e| Error::Policy {
+                    path: path.clone(),
+                    message: e.message.clone(),
+                    span: span_at(&text, e.line, 1),
+                    src: NamedSource::new(path.display().to_string(), text.clone()),
+                    help: Some("METADATA is a YAML block of '# ' comment lines directly above a package or rule".into()),
+                })?;
+                let is_test = rel.ends_with("_test.rego");
+                modules.push(RegoModule { path: rel, text, info, is_test });
+                continue;
+            }
+            let content: Value = crate::input::parse_json(&path, &text, "a JSON data file")?;
+            if rel == "controls.json" {
+                controls = Some(ControlCatalog::from_value(&path, &content)?);
+            }
+            if rel == "waivers.json" {
+                waiver_list = waivers::parse(&path, &content)?;
+            }
+            let prefix: Vec<String> = Path::new(&rel)
+                .parent()
+                .map(|p| p.iter().map(|s| s.to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            merge_at(&mut data, &prefix, content).map_err(|at| {
+                Error::invalid(&path, format!("data conflict at data.{at}: another file already sets it"))
+            })?;
+        }
+        let listing: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
+        let controls = match controls {
+            Some(c) => c,
+            None => ControlCatalog::built_in()?,
+        };
+        Ok(Bundle {
+            root: dir.to_path_buf(),
+            modules,
+            data,
+            sha256: canonical::sha256_hex(listing.as_bytes()),
+            files,
+            controls,
+            waivers: waiver_list,
+        })
+    }
+
+    /// The finding-producing rules of the non-test modules, in package then name order.
+    pub fn rules(&self) -> Result<Vec<RuleMeta>> {
+        // Every rule and function name per package, for following helper references.
+        let mut helpers: BTreeMap<&str, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+        for m in self.modules.iter().filter(|m| !m.is_test) {
+            let h = helpers.entry(m.info.package.as_str()).or_default();
+            for r in &m.info.rules {
+                h.entry(r.name.clone()).or_default().push(r.text.clone());
+            }
+        }
+        let mut by_path: BTreeMap<(String, String), RuleMeta> = BTreeMap::new();
+        for m in self.modules.iter().filter(|m| !m.is_test) {
+            for def in &m.info.rules {
+                let Some(level) = entry_level(&def.name) else { continue };
+                let key = (m.info.package.clone(), def.name.clone());
+                let meta = rule_meta(m, def, level, &helpers[m.info.package.as_str()]);
+                match by_path.get_mut(&key) {
+                    None => {
+                        by_path.insert(key, meta);
+                    }
+                    Some(existing) => {
+                        if def.annotation.as_ref().and_then(|a| a.custom.get("id")).is_some() && existing.has_id && meta.id != existing.id {
+                            return Err(Error::Policy {
+                                path: self.root.join(&m.path),
+                                message: format!(
+                                    "rule {} is defined again with another custom.id ({} and {})",
+                                    def.name, existing.id, meta.id
+                                ),
+                                span: span_at(&m.text, def.line, 1),
+                                src: NamedSource::new(self.root.join(&m.path).display().to_string(), m.text.clone()),
+                                help: Some("findings of one rule cannot be told apart: give each check its own rule name (deny_mfa, deny_password_length, ...)".into()),
+                            });
+                        }
+                        existing.reads.resource_types.extend(meta.reads.resource_types);
+                        existing.reads.drift |= meta.reads.drift;
+                        if !existing.has_id && meta.has_id {
+                            let reads = existing.reads.clone();
+                            *existing = RuleMeta { reads, ..meta };
+                        }
+                    }
+                }
+            }
+        }
+        Ok(by_path.into_values().collect())
+    }
+}
+
+fn rule_meta(
+    m: &RegoModule,
+    def: &source::RuleDef,
+    level: Level,
+    helpers: &BTreeMap<String, Vec<String>>,
+) -> RuleMeta {
+    let pkg = m.info.package_annotation.as_ref();
+    let rule = def.annotation.as_ref();
+    let custom = |key: &str| rule.and_then(|a| a.custom.get(key)).or_else(|| pkg.and_then(|a| a.custom.get(key)));
+    let text_of = |key: &str| custom(key).and_then(Value::as_str).map(str::to_string);
+    let list_of = |key: &str| -> Option<Vec<String>> {
+        custom(key).map(|v| match v {
+            Value::Array(items) => items.iter().map(value_text).collect(),
+            other => vec![value_text(other)],
+        })
+    };
+    let severity_text = text_of("severity");
+    let severity = severity_text.as_deref().and_then(Severity::parse);
+    let reads = match list_of("reads") {
+        Some(types) => Reads {
+            drift: types.iter().any(|t| t == "drift"),
+            resource_types: types.into_iter().filter(|t| t != "drift").collect(),
+        },
+        None => source::reads_of(&def.text, helpers),
+    };
+    let id = rule.and_then(|a| a.custom.get("id")).and_then(Value::as_str).map(str::to_string);
+    RuleMeta {
+        has_id: id.is_some(),
+        id: id.unwrap_or_else(|| format!("{}.{}", m.info.package, def.name)),
+        package: m.info.package.clone(),
+        rule: def.name.clone(),
+        level,
+        title: rule.and_then(|a| a.title.clone()).or_else(|| pkg.and_then(|a| a.title.clone())),
+        description: rule.and_then(|a| a.description.clone()).or_else(|| pkg.and_then(|a| a.description.clone())),
+        unknown_severity: severity_text.filter(|_| severity.is_none()),
+        severity: severity.unwrap_or(match level {
+            Level::Violation => Severity::Medium,
+            Level::Warning => Severity::Low,
+        }),
+        controls: list_of("controls").unwrap_or_default(),
+        remediation: text_of("remediation"),
+        file: PathBuf::from(&m.path),
+        line: def.line,
+        has_metadata: rule.is_some() || pkg.is_some(),
+        reads,
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn rel_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Merges `content` into `target` at `prefix`, OPA-style: objects merge key by key, and
+/// any other value may be set only once. Returns the dotted path of a conflict.
+pub(crate) fn merge_at(target: &mut Value, prefix: &[String], content: Value) -> std::result::Result<(), String> {
+    let mut node = target;
+    for seg in prefix {
+        let obj = node.as_object_mut().ok_or_else(|| prefix.join("."))?;
+        node = obj.entry(seg.clone()).or_insert_with(|| Value::Object(Map::new()));
+    }
+    merge(node, content, &mut prefix.to_vec())
+}
+
+fn merge(target: &mut Value, content: Value, at: &mut Vec<String>) -> std::result::Result<(), String> {
+    match (target, content) {
+        (Value::Object(t), Value::Object(c)) => {
+            for (k, v) in c {
+                at.push(k.clone());
+                match t.get_mut(&k) {
+                    Some(existing) => merge(existing, v, at)?,
+                    None => {
+                        t.insert(k, v);
+                    }
+                }
+                at.pop();
+            }
+            Ok(())
+        }
+        (t, c) if t.as_object().is_some_and(Map::is_empty) => {
+            *t = c;
+            Ok(())
+        }
+        _ => Err(at.join(".")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn data_files_merge_under_their_directory() {
+        let mut d = json!({});
+        merge_at(&mut d, &[], json!({"a": {"x": 1}})).unwrap();
+        merge_at(&mut d, &["a".into()], json!({"y": 2})).unwrap();
+        merge_at(&mut d, &["soc2".into(), "genesys".into()], json!({"params": {"n": 1}})).unwrap();
+        assert_eq!(d, json!({"a": {"x": 1, "y": 2}, "soc2": {"genesys": {"params": {"n": 1}}}}));
+        assert_eq!(merge_at(&mut d, &[], json!({"a": {"x": 3}})).unwrap_err(), "a.x");
+    }
+}
