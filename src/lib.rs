@@ -4,13 +4,17 @@
 //! The pipeline: snapshot → [`normalize`] → [`schema`] gate → [`diff`] against a baseline →
 //! [`policy`] evaluation → [`report`]. [`check::run_check`] runs it end to end.
 
+pub mod baseline;
 pub mod canonical;
 pub mod catalog;
+pub mod check;
 pub mod diff;
 pub mod error;
+pub mod fsutil;
 pub mod input;
 pub mod normalize;
 pub mod policy;
+pub mod report;
 pub mod schema;
 pub mod snapshot;
 

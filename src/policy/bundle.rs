@@ -7,13 +7,13 @@ use super::{Level, RuleMeta, Severity};
 use crate::canonical;
 use crate::error::{span_at, Error, Result};
 use miette::NamedSource;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One file of the bundle and its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleFile {
     /// Path relative to the bundle root, with '/' separators.
     pub path: String,

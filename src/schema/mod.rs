@@ -13,12 +13,12 @@ pub use registry::SchemaRegistry;
 
 use crate::catalog::PlatformRules;
 use crate::snapshot::Snapshot;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 
 /// One item that failed the gate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuarantineRecord {
     /// Resource type of the item.
     pub resource_type: String,
@@ -34,7 +34,7 @@ pub struct QuarantineRecord {
 }
 
 /// One validation error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemaError {
     /// Schema version that reported it (`v2`), or `identity`.
     pub schema: String,
@@ -47,7 +47,7 @@ pub struct SchemaError {
 }
 
 /// What the gate did for one resource type.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TypeGate {
     /// Items accepted.
     pub accepted: usize,

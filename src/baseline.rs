@@ -1,0 +1,144 @@
+//! Baselines: approved, normalized snapshots kept in git (`baselines/<tenant>.json`).
+//!
+//! Changing a baseline is a pull request, and its review and merge are the approval
+//! (SOC 2 CC8.1). So the report records where the baseline came from: its bytes' hash,
+//! the commit its content belongs to, and whether the work-tree file has uncommitted edits.
+
+use crate::canonical;
+use crate::catalog::PlatformRules;
+use crate::error::{Error, Result};
+use crate::normalize::{configuration_digest, normalize};
+use crate::report::{BaselineInfo, GitInfo};
+use crate::snapshot::Snapshot;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where a baseline comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineSource {
+    /// A file.
+    Path(PathBuf),
+    /// `git:<rev>:<path>`, read with `git show`.
+    Git {
+        /// Revision.
+        rev: String,
+        /// Path in that revision (relative to the repository root, or `./…` to the current directory).
+        path: String,
+    },
+}
+
+impl BaselineSource {
+    /// Parses a `--baseline` value.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.strip_prefix("git:") {
+            None => Ok(BaselineSource::Path(PathBuf::from(s))),
+            Some(rest) => match rest.split_once(':') {
+                Some((rev, path)) if !rev.is_empty() && !path.is_empty() => {
+                    Ok(BaselineSource::Git { rev: rev.to_string(), path: path.to_string() })
+                }
+                _ => Err(Error::Usage {
+                    message: format!("--baseline {s:?} is not git:<rev>:<path>"),
+                    help: Some("for example git:main:baselines/acme-corp.json or git:HEAD~1:./baselines/acme-corp.json".into()),
+                }),
+            },
+        }
+    }
+
+    /// How the report names it.
+    pub fn display(&self) -> String {
+        match self {
+            BaselineSource::Path(p) => p.display().to_string(),
+            BaselineSource::Git { rev, path } => format!("git:{rev}:{path}"),
+        }
+    }
+}
+
+/// A loaded, normalized baseline and its provenance.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The normalized snapshot.
+    pub snapshot: Snapshot,
+    /// What the report records.
+    pub info: BaselineInfo,
+}
+
+/// Loads a baseline and normalizes it (a no-op for one `baseline update` wrote).
+pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> {
+    let shown = source.display();
+    let (text, git) = match source {
+        BaselineSource::Path(p) => {
+            if !p.is_file() {
+                return Err(Error::Baseline {
+                    source_ref: shown,
+                    message: "file not found".into(),
+                    help: Some("write one with `driftgate baseline update <SNAPSHOT> --baseline PATH` and commit it".into()),
+                });
+            }
+            (crate::input::read_text(p)?, work_tree_info(p))
+        }
+        BaselineSource::Git { rev, path } => {
+            let text = git(None, &["show", &format!("{rev}:{path}")]).map_err(|message| Error::Baseline {
+                source_ref: shown.clone(),
+                message,
+                help: Some("the revision and path must exist in the git repository of the current directory".into()),
+            })?;
+            let commit = git(None, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]).ok().map(|s| s.trim().to_string());
+            (text, Some(GitInfo { commit, modified: false }))
+        }
+    };
+    let path = PathBuf::from(&shown);
+    let snapshot = Snapshot::from_json_text(&path, &text)?;
+    let normalized = normalize(snapshot, rules);
+    let info = BaselineInfo {
+        source: shown,
+        sha256: canonical::sha256_hex(text.as_bytes()),
+        config_sha256: configuration_digest(&normalized),
+        git,
+    };
+    Ok(Baseline { snapshot: normalized, info })
+}
+
+/// The text a baseline file holds for a normalized snapshot: canonical, pretty, sorted keys.
+pub fn render(normalized: &Snapshot) -> String {
+    canonical::to_pretty(&normalized.to_value())
+}
+
+fn work_tree_info(file: &Path) -> Option<GitInfo> {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = file.file_name()?.to_string_lossy().into_owned();
+    let inside = git(Some(dir), &["rev-parse", "--is-inside-work-tree"]).ok()?;
+    if inside.trim() != "true" {
+        return None;
+    }
+    let commit = git(Some(dir), &["log", "-1", "--format=%H", "--", &name]).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let status = git(Some(dir), &["status", "--porcelain", "--", &name]).ok()?;
+    Some(GitInfo { modified: !status.trim().is_empty() || commit.is_none(), commit })
+}
+
+fn git(dir: Option<&Path>, args: &[&str]) -> std::result::Result<String, String> {
+    let mut cmd = Command::new("git");
+    if let Some(d) = dir {
+        cmd.arg("-C").arg(d);
+    }
+    let out = cmd.args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(if msg.is_empty() { format!("git {} failed", args.join(" ")) } else { msg });
+    }
+    String::from_utf8(out.stdout).map_err(|_| "git printed something that is not UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sources() {
+        assert_eq!(BaselineSource::parse("b.json").unwrap(), BaselineSource::Path("b.json".into()));
+        assert_eq!(
+            BaselineSource::parse("git:main:baselines/a.json").unwrap(),
+            BaselineSource::Git { rev: "main".into(), path: "baselines/a.json".into() }
+        );
+        assert!(BaselineSource::parse("git:main").is_err());
+    }
+}

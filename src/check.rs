@@ -1,0 +1,195 @@
+//! `check`: the whole pipeline for one snapshot — normalize, schema gate, diff against the
+//! baseline, evaluate the policies, build the report. Everything that can refuse the job
+//! (unreadable input, a schema or policy that does not compile, a missing baseline) is
+//! checked before any evaluation, and nothing is written here: callers render and store.
+
+use crate::baseline::{self, BaselineSource};
+use crate::catalog::Catalog;
+use crate::diff;
+use crate::error::{Error, Result};
+use crate::normalize::{configuration_digest, normalize};
+use crate::policy::{Bundle, CompiledPolicies, DEFAULT_TIMEOUT};
+use crate::report::{self, FailOn, Report, ReportInputs, RunInfo, SnapshotInfo};
+use crate::schema::{gate, GateOutcome, SchemaRegistry};
+use crate::snapshot::Snapshot;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Which baseline to compare with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineChoice {
+    /// `<dir>/<tenant>.json` if it exists; otherwise drift is not checked (and the report says so).
+    Auto(PathBuf),
+    /// This one; it must exist.
+    Given(BaselineSource),
+    /// None.
+    Skip,
+}
+
+/// What `check` needs.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The snapshot file.
+    pub snapshot: PathBuf,
+    /// The baseline.
+    pub baseline: BaselineChoice,
+    /// The policy bundle directory.
+    pub policies: PathBuf,
+    /// A schema directory replacing the built-in schemas.
+    pub schemas: Option<PathBuf>,
+    /// A catalog file adding to or replacing the built-in platforms.
+    pub catalog: Option<PathBuf>,
+    /// Extra data files, merged at the root of `data`.
+    pub data: Vec<PathBuf>,
+    /// Extra gate conditions.
+    pub fail_on: Vec<FailOn>,
+    /// Per-rule evaluation limit.
+    pub policy_timeout: Duration,
+}
+
+impl CheckOptions {
+    /// Options with the defaults of the CLI: `./policies`, `./baselines/<tenant>.json`.
+    pub fn new(snapshot: impl Into<PathBuf>) -> Self {
+        CheckOptions {
+            snapshot: snapshot.into(),
+            baseline: BaselineChoice::Auto(PathBuf::from("baselines")),
+            policies: PathBuf::from("policies"),
+            schemas: None,
+            catalog: None,
+            data: Vec::new(),
+            fail_on: Vec::new(),
+            policy_timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// Everything a check produced, for callers that store evidence.
+#[derive(Debug, Clone)]
+pub struct CheckRun {
+    /// The report.
+    pub report: Report,
+    /// The snapshot as read, with secrets redacted.
+    pub raw: Snapshot,
+    /// The normalized snapshot, quarantined items included.
+    pub normalized: Snapshot,
+    /// The gate's outcome (accepted snapshot and quarantine).
+    pub gated: GateOutcome,
+}
+
+/// Runs the check.
+pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
+    let started = OffsetDateTime::now_utc();
+    let text = crate::input::read_text(&opts.snapshot)?;
+    let snapshot = Snapshot::from_json_text(&opts.snapshot, &text)?;
+    let catalog = match &opts.catalog {
+        Some(p) => Catalog::with_file(p)?,
+        None => Catalog::built_in()?,
+    };
+    let rules = catalog.platform(&snapshot.metadata.platform)?;
+    let registry = match &opts.schemas {
+        Some(dir) => SchemaRegistry::from_dir(dir)?,
+        None => SchemaRegistry::built_in()?,
+    };
+    let bundle = Bundle::load(&opts.policies)?;
+    let extra = opts
+        .data
+        .iter()
+        .map(|p| Ok((p.clone(), crate::input::read_json::<Value>(p, "a JSON data file")?)))
+        .collect::<Result<Vec<_>>>()?;
+    let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
+    let baseline = match &opts.baseline {
+        BaselineChoice::Skip => None,
+        BaselineChoice::Given(src) => Some(baseline::load(src, rules)?),
+        BaselineChoice::Auto(dir) => {
+            let p = dir.join(format!("{}.json", snapshot.metadata.tenant));
+            if p.is_file() {
+                Some(baseline::load(&BaselineSource::Path(p), rules)?)
+            } else {
+                None
+            }
+        }
+    };
+    if let Some(b) = &baseline {
+        let (bm, sm) = (&b.snapshot.metadata, &snapshot.metadata);
+        if bm.tenant != sm.tenant || bm.platform != sm.platform {
+            return Err(Error::Usage {
+                message: format!(
+                    "baseline {} is for {} ({}), the snapshot for {} ({})",
+                    b.info.source, bm.tenant, bm.platform, sm.tenant, sm.platform
+                ),
+                help: Some("compare a snapshot with its own tenant's baseline".into()),
+            });
+        }
+    }
+
+    let mut raw = snapshot.clone();
+    crate::normalize::redact_secrets(&mut raw, rules);
+    let resources = snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+    let normalized = normalize(snapshot, rules);
+    let digest = configuration_digest(&normalized);
+    let gated = gate(normalized.clone(), &registry, rules);
+    let drift = match &baseline {
+        Some(b) => diff::diff(&b.snapshot, &gated.accepted, rules, &gated.quarantined_ids()),
+        None => Vec::new(),
+    };
+
+    let run_id = run_id(&started, &digest);
+    let started_at = rfc3339(started);
+    let run_context = json!({
+        "id": run_id,
+        "time": started_at,
+        "tenant": normalized.metadata.tenant,
+        "platform": normalized.metadata.platform,
+        "collected_at": normalized.metadata.collected_at,
+        "baseline": baseline.as_ref().map(|b| json!({"source": b.info.source, "sha256": b.info.sha256})),
+    });
+    let driftgate = json!({"drift": drift, "run": run_context});
+    let evaluations = policies.evaluate(gated.accepted.to_value(), driftgate)?;
+
+    let snapshot_info = SnapshotInfo {
+        tenant: normalized.metadata.tenant.clone(),
+        platform: normalized.metadata.platform.clone(),
+        collected_at: normalized.metadata.collected_at.clone(),
+        sha256: digest,
+        file_sha256: crate::canonical::sha256_hex(text.as_bytes()),
+        resources,
+    };
+    let mut report = report::build(ReportInputs {
+        run: RunInfo { id: run_id, started_at, finished_at: String::new() },
+        snapshot: snapshot_info,
+        baseline: baseline.map(|b| b.info),
+        bundle: &bundle,
+        rules: policies.rules(),
+        evaluations,
+        gated: &gated,
+        drift,
+        fail_on: &opts.fail_on,
+        now: started,
+        catalog: rules,
+    });
+    report.run.finished_at = rfc3339(OffsetDateTime::now_utc());
+    Ok(CheckRun { report, raw, normalized, gated })
+}
+
+/// UTC RFC 3339 with second precision (`2026-11-22T08:00:00Z`).
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t).to_offset(time::UtcOffset::UTC);
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn run_id(started: &OffsetDateTime, digest: &str) -> String {
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        started.year(),
+        u8::from(started.month()),
+        started.day(),
+        started.hour(),
+        started.minute(),
+        started.second()
+    );
+    let salt = format!("{}{}{digest}", started.unix_timestamp_nanos(), std::process::id());
+    format!("run-{stamp}-{}", &crate::canonical::sha256_hex(salt.as_bytes())[..8])
+}

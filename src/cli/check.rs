@@ -1,0 +1,100 @@
+//! `driftgate check`.
+
+use clap::Args;
+use driftgate::baseline::BaselineSource;
+use driftgate::check::{run_check, BaselineChoice, CheckOptions};
+use driftgate::report::{renderer, FailOn, GateResult, FORMATS};
+use driftgate::Result;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The snapshot to check (driftgate.snapshot/v1 JSON).
+    snapshot: PathBuf,
+    /// The approved baseline: a path or git:<rev>:<path> [default: ./baselines/<tenant>.json when present].
+    #[arg(long, value_name = "PATH|git:REV:PATH", conflicts_with = "no_baseline")]
+    baseline: Option<String>,
+    /// Do not compare with any baseline (drift is reported as not checked).
+    #[arg(long)]
+    no_baseline: bool,
+    /// Policy bundle directory.
+    #[arg(long, value_name = "DIR", default_value = "policies")]
+    policies: PathBuf,
+    /// Schema directory to use instead of the built-in schemas.
+    #[arg(long, value_name = "DIR")]
+    schemas: Option<PathBuf>,
+    /// Resource catalog file adding to or replacing the built-in platforms.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Extra JSON data merged at the root of `data` (repeatable).
+    #[arg(long, value_name = "FILE")]
+    data: Vec<PathBuf>,
+    /// Output format (repeatable) [default: text].
+    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(FORMATS))]
+    format: Vec<String>,
+    /// Write report.json and each format's file into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Also fail the gate on these (repeatable; violations always fail it).
+    #[arg(long, value_name = "CONDITION", value_parser = ["violation", "warn", "drift", "quarantine"])]
+    fail_on: Vec<String>,
+    /// Seconds one rule may evaluate before the check fails (fail-closed).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    policy_timeout: u64,
+}
+
+pub fn run(a: CheckArgs) -> Result<ExitCode> {
+    let baseline = match (&a.baseline, a.no_baseline) {
+        (_, true) => BaselineChoice::Skip,
+        (Some(b), _) => BaselineChoice::Given(BaselineSource::parse(b)?),
+        (None, false) => BaselineChoice::Auto(PathBuf::from("baselines")),
+    };
+    let opts = CheckOptions {
+        snapshot: a.snapshot,
+        baseline,
+        policies: a.policies,
+        schemas: a.schemas,
+        catalog: a.catalog,
+        data: a.data,
+        fail_on: a.fail_on.iter().filter_map(|f| FailOn::parse(f)).collect(),
+        policy_timeout: Duration::from_secs(a.policy_timeout.max(1)),
+    };
+    let run = run_check(&opts)?;
+    let report = &run.report;
+    let mut formats = if a.format.is_empty() { vec!["text".to_string()] } else { a.format };
+    formats.dedup();
+    match &a.out {
+        None => {
+            for f in &formats {
+                if let Some(r) = renderer(f) {
+                    super::print(&r.render(report));
+                }
+            }
+        }
+        Some(dir) => {
+            let mut names: Vec<&str> = vec!["json"];
+            names.extend(formats.iter().map(String::as_str).filter(|f| *f != "json"));
+            let rendered: Vec<(PathBuf, String)> = names
+                .iter()
+                .filter_map(|f| renderer(f))
+                .map(|r| (dir.join(r.file_name()), r.render(report)))
+                .collect();
+            for (path, text) in &rendered {
+                driftgate::fsutil::write_atomic(path, text.as_bytes())?;
+            }
+            if formats.iter().any(|f| f == "text") {
+                if let Some(r) = renderer("text") {
+                    super::print(&r.render(report));
+                }
+            }
+            eprintln!("driftgate: wrote {} file(s) to {}", rendered.len(), dir.display());
+        }
+    }
+    Ok(match report.gate.result {
+        GateResult::Pass => ExitCode::SUCCESS,
+        GateResult::Fail => ExitCode::from(1),
+    })
+}
+

@@ -1,0 +1,57 @@
+//! Command-line parsing and wiring. Nothing here computes what another entry point would
+//! need: each subcommand turns its arguments into library options, calls the library, and
+//! prints or writes what it got back.
+
+mod check;
+mod snapshot_cmds;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// driftgate: policy-as-code drift validation and SOC 2 evidence for contact-center platforms.
+#[derive(Debug, Parser)]
+#[command(name = "driftgate", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Gate a snapshot: normalize, schema gate, diff against the baseline, evaluate policies, report.
+    ///
+    /// Exit codes: 0 clean, 1 the gate failed, 2 the check could not be done.
+    Check(check::CheckArgs),
+    /// Manage approved baselines.
+    #[command(subcommand)]
+    Baseline(snapshot_cmds::BaselineCommand),
+    /// Show the differences between two snapshots (exit 1 when they differ).
+    Diff(snapshot_cmds::DiffArgs),
+    /// Print a snapshot normalized (canonical, sorted, volatile fields removed, secrets redacted).
+    Normalize(snapshot_cmds::NormalizeArgs),
+}
+
+/// Parses the command line, runs it, and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Baseline(c) => snapshot_cmds::baseline(c),
+        Command::Diff(a) => snapshot_cmds::diff(a),
+        Command::Normalize(a) => snapshot_cmds::normalize(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints to stdout, treating a closed pipe (`| head`) as success rather than a panic.
+pub(crate) fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}

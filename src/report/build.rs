@@ -1,0 +1,331 @@
+//! Assembling the report from what the stages produced: findings with waivers applied,
+//! rule and control statuses with their populations, and the gate's verdict.
+
+use super::model::*;
+use crate::canonical;
+use crate::catalog::PlatformRules;
+use crate::diff::Change;
+use crate::policy::{Bundle, Level, RuleEvaluation, RuleMeta, WaiverStatus};
+use crate::schema::GateOutcome;
+use crate::snapshot::Snapshot;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use time::OffsetDateTime;
+
+/// Everything a report is made of.
+#[derive(Debug)]
+pub struct ReportInputs<'a> {
+    /// This run.
+    pub run: RunInfo,
+    /// The snapshot checked.
+    pub snapshot: SnapshotInfo,
+    /// The baseline, when one was compared.
+    pub baseline: Option<BaselineInfo>,
+    /// The policy bundle.
+    pub bundle: &'a Bundle,
+    /// Its rules (indexes of `evaluations` point here).
+    pub rules: &'a [RuleMeta],
+    /// What each rule returned.
+    pub evaluations: Vec<RuleEvaluation>,
+    /// The schema gate's outcome.
+    pub gated: &'a GateOutcome,
+    /// Drift records (empty when there was no baseline).
+    pub drift: Vec<Change>,
+    /// Extra gate conditions.
+    pub fail_on: &'a [FailOn],
+    /// The instant waivers are judged at.
+    pub now: OffsetDateTime,
+    /// The platform's catalog rules, to name the resources findings point at.
+    pub catalog: &'a PlatformRules,
+}
+
+/// Builds the report.
+pub fn build(inputs: ReportInputs<'_>) -> Report {
+    let ReportInputs { run, snapshot, baseline, bundle, rules, evaluations, gated, drift, fail_on, now, catalog } = inputs;
+    let names = NameIndex::new(&gated.accepted, catalog);
+    let mut waiver_hits = vec![0usize; bundle.waivers.len()];
+    let mut findings = Vec::new();
+    let mut per_rule: Vec<(usize, usize)> = vec![(0, 0); rules.len()]; // (unwaived violations, waived)
+    let mut findings_per_rule = vec![0usize; rules.len()];
+    for eval in evaluations {
+        let meta = &rules[eval.rule];
+        for raw in eval.findings {
+            let resource = raw.resource.map(|(t, id, name)| {
+                let name = name.or_else(|| names.name(&t, &id));
+                ResourceRef { resource_type: t, id, name }
+            });
+            let key = resource.as_ref().map(|r| (r.resource_type.as_str(), r.id.as_str()));
+            let waiver = bundle.waivers.iter().enumerate().find(|(_, w)| w.covers(&meta.id, key)).map(|(i, w)| {
+                waiver_hits[i] += 1;
+                WaiverRef {
+                    status: w.status_at(now),
+                    ticket: w.ticket.clone(),
+                    owner: w.owner.clone(),
+                    approved_by: w.approved_by.clone(),
+                    expires: w.expires.clone(),
+                    reason: w.reason.clone(),
+                }
+            });
+            let active = waiver.as_ref().is_some_and(|w| w.status == WaiverStatus::Active);
+            if meta.level == Level::Violation {
+                if active {
+                    per_rule[eval.rule].1 += 1;
+                } else {
+                    per_rule[eval.rule].0 += 1;
+                }
+            }
+            findings_per_rule[eval.rule] += 1;
+            let fingerprint = fingerprint(&meta.id, resource.as_ref(), raw.path.as_deref(), &raw.msg);
+            findings.push(Finding {
+                rule: meta.path(),
+                id: meta.id.clone(),
+                level: meta.level,
+                severity: meta.severity,
+                controls: meta.controls.clone(),
+                msg: raw.msg,
+                resource,
+                path: raw.path,
+                waiver,
+                title: meta.title.clone(),
+                remediation: meta.remediation.clone(),
+                fingerprint,
+                details: raw.details,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.level, a.severity, &a.id, &a.resource, &a.path, &a.msg).cmp(&(b.level, b.severity, &b.id, &b.resource, &b.path, &b.msg))
+    });
+
+    let quarantined: BTreeMap<&str, usize> = gated.quarantine.iter().fold(BTreeMap::new(), |mut m, q| {
+        *m.entry(q.resource_type.as_str()).or_default() += 1;
+        m
+    });
+    let rule_results: Vec<RuleResult> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, meta)| {
+            let population = population_of(meta, &gated.accepted, &drift);
+            let reason = inconclusive_reason(meta, &gated.accepted, &quarantined, baseline.is_some());
+            let (failed, waived) = per_rule[i];
+            let status = if failed > 0 {
+                ControlStatus::Fail
+            } else if reason.is_some() {
+                ControlStatus::Inconclusive
+            } else if waived > 0 {
+                ControlStatus::Waived
+            } else {
+                ControlStatus::Pass
+            };
+            RuleResult {
+                id: meta.id.clone(),
+                rule: meta.path(),
+                title: meta.title.clone(),
+                level: meta.level,
+                severity: meta.severity,
+                controls: meta.controls.clone(),
+                status,
+                population,
+                findings: findings_per_rule[i],
+                reason,
+                source: format!("{}:{}", meta.file.display(), meta.line),
+            }
+        })
+        .collect();
+
+    let controls = control_results(bundle, &rule_results);
+    let mut counts = ControlCounts::default();
+    for c in &controls {
+        match c.status {
+            ControlStatus::Pass => counts.pass += 1,
+            ControlStatus::Fail => counts.fail += 1,
+            ControlStatus::Inconclusive => counts.inconclusive += 1,
+            ControlStatus::NotTested => counts.not_tested += 1,
+            ControlStatus::Waived => counts.waived += 1,
+        }
+    }
+    let violations = per_rule.iter().map(|p| p.0).sum();
+    let summary = Summary {
+        drift_detected: !drift.is_empty(),
+        drift_checked: baseline.is_some(),
+        changes: drift.len(),
+        violations,
+        warnings: findings.iter().filter(|f| f.level == Level::Warning).count(),
+        waived: per_rule.iter().map(|p| p.1).sum(),
+        quarantined: gated.quarantine.len(),
+        controls: counts,
+    };
+    let gate = gate(&summary, fail_on);
+    let waivers = bundle
+        .waivers
+        .iter()
+        .zip(waiver_hits)
+        .map(|(w, matched)| WaiverResult {
+            waiver: w.clone(),
+            status: if matched == 0 { WaiverStatus::Stale } else { w.status_at(now) },
+            matched,
+        })
+        .collect();
+    Report {
+        format: REPORT_FORMAT.to_string(),
+        tool: Tool { name: "driftgate".into(), version: env!("CARGO_PKG_VERSION").into() },
+        run,
+        snapshot,
+        baseline,
+        policy_bundle: PolicyBundleInfo { sha256: bundle.sha256.clone(), files: bundle.files.clone() },
+        summary,
+        gate,
+        controls,
+        rules: rule_results,
+        findings,
+        drift,
+        quarantine: gated.quarantine.clone(),
+        schema_gate: gated.types.clone(),
+        waivers,
+    }
+}
+
+fn fingerprint(rule: &str, resource: Option<&ResourceRef>, path: Option<&str>, msg: &str) -> String {
+    let text = match resource {
+        Some(r) => format!("{rule}\0{}\0{}\0{}", r.resource_type, r.id, path.unwrap_or("")),
+        None => format!("{rule}\0\0\0{}\0{msg}", path.unwrap_or("")),
+    };
+    canonical::sha256_hex(text.as_bytes())[..32].to_string()
+}
+
+fn population_of(meta: &RuleMeta, accepted: &Snapshot, drift: &[Change]) -> BTreeMap<String, usize> {
+    let mut p: BTreeMap<String, usize> = meta
+        .reads
+        .resource_types
+        .iter()
+        .map(|t| (t.clone(), accepted.resources.get(t).map_or(0, Vec::len)))
+        .collect();
+    if meta.reads.drift {
+        p.insert("drift".into(), drift.len());
+    }
+    p
+}
+
+fn inconclusive_reason(
+    meta: &RuleMeta,
+    accepted: &Snapshot,
+    quarantined: &BTreeMap<&str, usize>,
+    has_baseline: bool,
+) -> Option<String> {
+    let mut why = Vec::new();
+    for t in &meta.reads.resource_types {
+        if let Some(n) = quarantined.get(t.as_str()) {
+            why.push(format!("{n} {t} item(s) quarantined"));
+        } else if !accepted.resources.contains_key(t) {
+            why.push(format!("{t} was not collected"));
+        }
+    }
+    if meta.reads.drift && !has_baseline {
+        why.push("no baseline, so drift was not checked".into());
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
+fn control_results(bundle: &Bundle, rules: &[RuleResult]) -> Vec<ControlResult> {
+    let mut by_control: BTreeMap<&str, Vec<&RuleResult>> = BTreeMap::new();
+    for r in rules {
+        for c in &r.controls {
+            by_control.entry(c.as_str()).or_default().push(r);
+        }
+    }
+    let mut out: Vec<ControlResult> = bundle
+        .controls
+        .criteria
+        .iter()
+        .map(|c| control(&c.id, &c.title, c.category.clone(), by_control.get(c.id.as_str())))
+        .collect();
+    let known: BTreeSet<&str> = bundle.controls.criteria.iter().map(|c| c.id.as_str()).collect();
+    for (id, rs) in &by_control {
+        if !known.contains(id) {
+            out.push(control(id, "(not in the control catalog)", None, Some(rs)));
+        }
+    }
+    out
+}
+
+fn control(id: &str, title: &str, category: Option<String>, rules: Option<&Vec<&RuleResult>>) -> ControlResult {
+    let rules = rules.map(Vec::as_slice).unwrap_or_default();
+    let mut population = BTreeMap::new();
+    for r in rules {
+        for (k, v) in &r.population {
+            population.insert(k.clone(), *v);
+        }
+    }
+    let has = |s: ControlStatus| rules.iter().any(|r| r.status == s);
+    let (status, reason) = if rules.is_empty() {
+        (ControlStatus::NotTested, Some("no rule maps to this criterion".to_string()))
+    } else if has(ControlStatus::Fail) {
+        (ControlStatus::Fail, None)
+    } else if has(ControlStatus::Inconclusive) {
+        let why: Vec<String> = rules
+            .iter()
+            .filter_map(|r| r.reason.as_ref().map(|why| format!("{}: {why}", r.id)))
+            .collect();
+        (ControlStatus::Inconclusive, Some(why.join("; ")))
+    } else if has(ControlStatus::Waived) {
+        (ControlStatus::Waived, None)
+    } else {
+        (ControlStatus::Pass, None)
+    };
+    ControlResult {
+        id: id.to_string(),
+        title: title.to_string(),
+        category,
+        status,
+        rules: rules.iter().map(|r| r.id.clone()).collect(),
+        findings: rules.iter().map(|r| r.findings).sum(),
+        population,
+        reason,
+    }
+}
+
+/// The gate's verdict for a summary and the extra conditions.
+pub fn gate(summary: &Summary, fail_on: &[FailOn]) -> Gate {
+    let mut on: BTreeSet<FailOn> = fail_on.iter().copied().collect();
+    on.insert(FailOn::Violation);
+    let mut reasons = Vec::new();
+    for c in &on {
+        match c {
+            FailOn::Violation if summary.violations > 0 => reasons.push(format!("{} violation(s)", summary.violations)),
+            FailOn::Warn if summary.warnings > 0 => reasons.push(format!("{} warning(s)", summary.warnings)),
+            FailOn::Drift if summary.changes > 0 => reasons.push(format!("{} drift record(s)", summary.changes)),
+            FailOn::Quarantine if summary.quarantined > 0 => reasons.push(format!("{} quarantined item(s)", summary.quarantined)),
+            _ => {}
+        }
+    }
+    Gate {
+        result: if reasons.is_empty() { GateResult::Pass } else { GateResult::Fail },
+        fail_on: on.into_iter().collect(),
+        reasons,
+    }
+}
+
+/// Names of items by type and identity, built per type on first use.
+struct NameIndex<'a> {
+    snapshot: &'a Snapshot,
+    catalog: &'a PlatformRules,
+    cache: std::cell::RefCell<HashMap<String, HashMap<String, String>>>,
+}
+
+impl<'a> NameIndex<'a> {
+    fn new(snapshot: &'a Snapshot, catalog: &'a PlatformRules) -> Self {
+        NameIndex { snapshot, catalog, cache: Default::default() }
+    }
+
+    fn name(&self, rtype: &str, id: &str) -> Option<String> {
+        let mut cache = self.cache.borrow_mut();
+        let index = cache.entry(rtype.to_string()).or_insert_with(|| {
+            let t = self.catalog.type_rules(rtype);
+            self.snapshot
+                .resources
+                .get(rtype)
+                .map(|items| items.iter().filter_map(|v| Some((t.identity_of(v)?, t.name_of(v)?))).collect())
+                .unwrap_or_default()
+        });
+        index.get(id).cloned()
+    }
+}
