@@ -152,7 +152,8 @@ mod tests {
 
     #[test]
     fn numbers_use_ecmascript_form() {
-        let v: Value = serde_json::from_str("[1.0, 1e21, 0.000001, -0.5, 12345678901234567890]").unwrap();
+        let v: Value =
+            serde_json::from_str("[1.0, 1e21, 0.000001, -0.5, 12345678901234567890]").unwrap();
         assert_eq!(
             String::from_utf8(to_vec(&v)).unwrap(),
             "[1,1e+21,0.000001,-0.5,12345678901234567890]"
@@ -162,7 +163,10 @@ mod tests {
     #[test]
     fn strings_escape_controls_only() {
         let v = json!("a\"b\\c\n\u{1}é/");
-        assert_eq!(String::from_utf8(to_vec(&v)).unwrap(), "\"a\\\"b\\\\c\\n\\u0001é/\"");
+        assert_eq!(
+            String::from_utf8(to_vec(&v)).unwrap(),
+            "\"a\\\"b\\\\c\\n\\u0001é/\""
+        );
     }
 
     #[test]

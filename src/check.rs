@@ -48,6 +48,9 @@ pub struct CheckOptions {
     pub fail_on: Vec<FailOn>,
     /// Per-rule evaluation limit.
     pub policy_timeout: Duration,
+    /// The instant waivers are judged at (default: when the run starts). For reproducing a
+    /// past run and for tests.
+    pub as_of: Option<OffsetDateTime>,
 }
 
 impl CheckOptions {
@@ -62,6 +65,7 @@ impl CheckOptions {
             data: Vec::new(),
             fail_on: Vec::new(),
             policy_timeout: DEFAULT_TIMEOUT,
+            as_of: None,
         }
     }
 }
@@ -97,7 +101,12 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     let extra = opts
         .data
         .iter()
-        .map(|p| Ok((p.clone(), crate::input::read_json::<Value>(p, "a JSON data file")?)))
+        .map(|p| {
+            Ok((
+                p.clone(),
+                crate::input::read_json::<Value>(p, "a JSON data file")?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
     let baseline = match &opts.baseline {
@@ -127,12 +136,21 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
 
     let mut raw = snapshot.clone();
     crate::normalize::redact_secrets(&mut raw, rules);
-    let resources = snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+    let resources = snapshot
+        .resources
+        .iter()
+        .map(|(k, v)| (k.clone(), v.len()))
+        .collect();
     let normalized = normalize(snapshot, rules);
     let digest = configuration_digest(&normalized);
     let gated = gate(normalized.clone(), &registry, rules);
     let drift = match &baseline {
-        Some(b) => diff::diff(&b.snapshot, &gated.accepted, rules, &gated.quarantined_ids()),
+        Some(b) => diff::diff(
+            &b.snapshot,
+            &gated.accepted,
+            rules,
+            &gated.quarantined_ids(),
+        ),
         None => Vec::new(),
     };
 
@@ -158,7 +176,11 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         resources,
     };
     let mut report = report::build(ReportInputs {
-        run: RunInfo { id: run_id, started_at, finished_at: String::new() },
+        run: RunInfo {
+            id: run_id,
+            started_at,
+            finished_at: String::new(),
+        },
         snapshot: snapshot_info,
         baseline: baseline.map(|b| b.info),
         bundle: &bundle,
@@ -167,16 +189,24 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         gated: &gated,
         drift,
         fail_on: &opts.fail_on,
-        now: started,
+        now: opts.as_of.unwrap_or(started),
         catalog: rules,
     });
     report.run.finished_at = rfc3339(OffsetDateTime::now_utc());
-    Ok(CheckRun { report, raw, normalized, gated })
+    Ok(CheckRun {
+        report,
+        raw,
+        normalized,
+        gated,
+    })
 }
 
 /// UTC RFC 3339 with second precision (`2026-11-22T08:00:00Z`).
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t.replace_nanosecond(0).unwrap_or(t).to_offset(time::UtcOffset::UTC);
+    let t = t
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+        .to_offset(time::UtcOffset::UTC);
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -190,6 +220,13 @@ fn run_id(started: &OffsetDateTime, digest: &str) -> String {
         started.minute(),
         started.second()
     );
-    let salt = format!("{}{}{digest}", started.unix_timestamp_nanos(), std::process::id());
-    format!("run-{stamp}-{}", &crate::canonical::sha256_hex(salt.as_bytes())[..8])
+    let salt = format!(
+        "{}{}{digest}",
+        started.unix_timestamp_nanos(),
+        std::process::id()
+    );
+    format!(
+        "run-{stamp}-{}",
+        &crate::canonical::sha256_hex(salt.as_bytes())[..8]
+    )
 }

@@ -7,7 +7,10 @@ use std::path::Path;
 
 /// Reads a whole file as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Parses `text` (the contents of `path`) as `T`, turning serde's error into a diagnostic
@@ -61,14 +64,23 @@ pub fn walk_files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<Vec<std::p
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read { path: d.clone(), source })?;
+        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read {
+            path: d.clone(),
+            source,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Read { path: d.clone(), source })?;
+            let entry = entry.map_err(|source| Error::Read {
+                path: d.clone(),
+                source,
+            })?;
             let path = entry.path();
             if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            let ft = entry.file_type().map_err(|source| Error::Read { path: path.clone(), source })?;
+            let ft = entry.file_type().map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
             if ft.is_dir() {
                 stack.push(path);
             } else if keep(&path) {

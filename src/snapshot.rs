@@ -105,11 +105,16 @@ impl Snapshot {
         validate_path_component(&self.metadata.tenant).map_err(|why| Error::Invalid {
             path: path.to_path_buf(),
             message: format!("metadata.tenant {:?} {why}", self.metadata.tenant),
-            help: Some("tenant names become file names: use letters, digits, '.', '_' and '-'".into()),
+            help: Some(
+                "tenant names become file names: use letters, digits, '.', '_' and '-'".into(),
+            ),
         })?;
         for (rtype, items) in &self.resources {
             if let Some(i) = items.iter().position(|v| !v.is_object()) {
-                return Err(Error::invalid(path, format!("resources.{rtype}[{i}] is not a JSON object")));
+                return Err(Error::invalid(
+                    path,
+                    format!("resources.{rtype}[{i}] is not a JSON object"),
+                ));
             }
         }
         Ok(())
@@ -137,7 +142,10 @@ pub fn validate_path_component(s: &str) -> std::result::Result<(), &'static str>
     if s.starts_with('.') {
         return Err("starts with '.'");
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         return Err("contains characters other than letters, digits, '.', '_' and '-'");
     }
     Ok(())

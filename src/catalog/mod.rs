@@ -216,10 +216,16 @@ struct ListSpec {
 }
 
 fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
-    let err = |message: String| Error::Catalog { origin: origin.to_string(), message };
+    let err = |message: String| Error::Catalog {
+        origin: origin.to_string(),
+        message,
+    };
     let file: CatalogFile = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
     if file.format != "driftgate.catalog/v1" {
-        return Err(err(format!("format {:?} is not driftgate.catalog/v1", file.format)));
+        return Err(err(format!(
+            "format {:?} is not driftgate.catalog/v1",
+            file.format
+        )));
     }
     let global_volatile = file.volatile;
     let global_secrets = file.secrets;
@@ -230,18 +236,32 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
                 ("set", true) => ListKind::Set,
                 ("ordered", true) => ListKind::Ordered,
                 ("map", false) => ListKind::Map { key: l.key.clone() },
-                ("map", true) => return Err(err(format!("{name}: list {path} is a map without a key"))),
-                (k, _) => return Err(err(format!("{name}: list {path}: unknown type {k:?} (set, map with key, ordered)"))),
+                ("map", true) => {
+                    return Err(err(format!("{name}: list {path} is a map without a key")))
+                }
+                (k, _) => {
+                    return Err(err(format!(
+                        "{name}: list {path}: unknown type {k:?} (set, map with key, ordered)"
+                    )))
+                }
             };
-            lists.push((PathPattern::parse(path).map_err(|m| err(format!("{name}: {m}")))?, kind));
+            lists.push((
+                PathPattern::parse(path).map_err(|m| err(format!("{name}: {m}")))?,
+                kind,
+            ));
         }
         let volatile = FieldMatcher::new(global_volatile.iter().chain(&spec.volatile))
             .map_err(|m| err(format!("{name}: {m}")))?;
         let secrets = FieldMatcher::new(global_secrets.iter().chain(&spec.secrets))
             .map_err(|m| err(format!("{name}: {m}")))?;
-        let identity = spec.identity.clone().unwrap_or_else(|| vec!["id".to_string()]);
+        let identity = spec
+            .identity
+            .clone()
+            .unwrap_or_else(|| vec!["id".to_string()]);
         if identity.is_empty() && !spec.singleton {
-            return Err(err(format!("{name}: an empty identity is only allowed for a singleton")));
+            return Err(err(format!(
+                "{name}: an empty identity is only allowed for a singleton"
+            )));
         }
         Ok(TypeRules {
             name: name.to_string(),
@@ -257,7 +277,8 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
     };
     let mut types = BTreeMap::new();
     for (name, spec) in &file.resource_types {
-        crate::snapshot::validate_path_component(name).map_err(|why| err(format!("resource type {name:?} {why}")))?;
+        crate::snapshot::validate_path_component(name)
+            .map_err(|why| err(format!("resource type {name:?} {why}")))?;
         types.insert(name.clone(), build(name, spec, true)?);
     }
     let default_spec = TypeSpec {
@@ -270,7 +291,12 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
         lists: BTreeMap::new(),
     };
     let default_type = build("*", &default_spec, false)?;
-    Ok(PlatformRules { platform: file.platform, redaction_marker: file.redaction_marker, types, default_type })
+    Ok(PlatformRules {
+        platform: file.platform,
+        redaction_marker: file.redaction_marker,
+        types,
+        default_type,
+    })
 }
 
 #[cfg(test)]
@@ -283,9 +309,22 @@ mod tests {
         let c = Catalog::built_in().unwrap();
         let g = c.platform("genesys-cloud").unwrap();
         for t in [
-            "organization", "authentication_settings", "divisions", "users", "roles", "groups", "queues",
-            "skills", "trunks", "trunk_base_settings", "sites", "oauth_clients", "identity_providers",
-            "integrations", "wfm_business_units", "wfm_management_units",
+            "organization",
+            "authentication_settings",
+            "divisions",
+            "users",
+            "roles",
+            "groups",
+            "queues",
+            "skills",
+            "trunks",
+            "trunk_base_settings",
+            "sites",
+            "oauth_clients",
+            "identity_providers",
+            "integrations",
+            "wfm_business_units",
+            "wfm_management_units",
         ] {
             assert!(g.type_rules(t).declared, "{t} is not declared");
         }
@@ -304,11 +343,23 @@ mod tests {
     fn identity_falls_back_to_name_then_singleton() {
         let c = Catalog::built_in().unwrap();
         let g = c.platform("genesys-cloud").unwrap();
-        assert_eq!(g.type_rules("users").identity_of(&json!({"id": "u1"})).as_deref(), Some("u1"));
-        assert_eq!(g.type_rules("users").identity_of(&json!({"name": "n"})).as_deref(), Some("n"));
+        assert_eq!(
+            g.type_rules("users")
+                .identity_of(&json!({"id": "u1"}))
+                .as_deref(),
+            Some("u1")
+        );
+        assert_eq!(
+            g.type_rules("users")
+                .identity_of(&json!({"name": "n"}))
+                .as_deref(),
+            Some("n")
+        );
         assert_eq!(g.type_rules("users").identity_of(&json!({})), None);
         assert_eq!(
-            g.type_rules("authentication_settings").identity_of(&json!({})).as_deref(),
+            g.type_rules("authentication_settings")
+                .identity_of(&json!({}))
+                .as_deref(),
             Some("authentication_settings")
         );
     }

@@ -60,10 +60,15 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         data: a.data,
         fail_on: a.fail_on.iter().filter_map(|f| FailOn::parse(f)).collect(),
         policy_timeout: Duration::from_secs(a.policy_timeout.max(1)),
+        as_of: None,
     };
     let run = run_check(&opts)?;
     let report = &run.report;
-    let mut formats = if a.format.is_empty() { vec!["text".to_string()] } else { a.format };
+    let mut formats = if a.format.is_empty() {
+        vec!["text".to_string()]
+    } else {
+        a.format
+    };
     formats.dedup();
     match &a.out {
         None => {
@@ -89,7 +94,11 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
                     super::print(&r.render(report));
                 }
             }
-            eprintln!("driftgate: wrote {} file(s) to {}", rendered.len(), dir.display());
+            eprintln!(
+                "driftgate: wrote {} file(s) to {}",
+                rendered.len(),
+                dir.display()
+            );
         }
     }
     Ok(match report.gate.result {
@@ -97,4 +106,3 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         GateResult::Fail => ExitCode::from(1),
     })
 }
-

@@ -110,7 +110,13 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let new = read_normalized(&a.new, &catalog)?;
     if old.metadata.platform != new.metadata.platform {
         return Err(Error::Usage {
-            message: format!("{} is {} and {} is {}", a.old.display(), old.metadata.platform, a.new.display(), new.metadata.platform),
+            message: format!(
+                "{} is {} and {} is {}",
+                a.old.display(),
+                old.metadata.platform,
+                a.new.display(),
+                new.metadata.platform
+            ),
             help: Some("diff compares two snapshots of the same platform".into()),
         });
     }
@@ -118,11 +124,22 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let changes = df::diff(&old, &new, rules, &df::Exclusions::new());
     let out = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(&changes).unwrap_or_default() + "\n",
-        "patch" => serde_json::to_string_pretty(&df::to_patch(&old, &new)).unwrap_or_default() + "\n",
-        _ => df::to_unified_text(&old, &new, &a.old.display().to_string(), &a.new.display().to_string()),
+        "patch" => {
+            serde_json::to_string_pretty(&df::to_patch(&old, &new)).unwrap_or_default() + "\n"
+        }
+        _ => df::to_unified_text(
+            &old,
+            &new,
+            &a.old.display().to_string(),
+            &a.new.display().to_string(),
+        ),
     };
     super::print(&out);
-    Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if changes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 pub fn normalize(a: NormalizeArgs) -> Result<ExitCode> {

@@ -60,11 +60,16 @@ impl Bundle {
         if !dir.is_dir() {
             return Err(Error::Usage {
                 message: format!("policy directory {} does not exist", dir.display()),
-                help: Some("--policies takes an OPA-style bundle directory (default ./policies)".into()),
+                help: Some(
+                    "--policies takes an OPA-style bundle directory (default ./policies)".into(),
+                ),
             });
         }
         let paths = crate::input::walk_files(dir, &|p| {
-            matches!(p.extension().and_then(|e| e.to_str()), Some("rego") | Some("json"))
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("rego") | Some("json")
+            )
         })?;
         let mut modules = Vec::new();
         let mut data = Value::Object(Map::new());
@@ -74,7 +79,10 @@ impl Bundle {
         for path in paths {
             let rel = rel_path(dir, &path);
             let text = crate::input::read_text(&path)?;
-            files.push(BundleFile { path: rel.clone(), sha256: canonical::sha256_hex(text.as_bytes()) });
+            files.push(BundleFile {
+                path: rel.clone(),
+                sha256: canonical::sha256_hex(text.as_bytes()),
+            });
             if rel.ends_with(".rego") {
                 let info = source::parse_module(&text).map_err(|e| Error::Policy {
                     path: path.clone(),
@@ -84,7 +92,12 @@ impl Bundle {
                     help: Some("METADATA is a YAML block of '# ' comment lines directly above a package or rule".into()),
                 })?;
                 let is_test = rel.ends_with("_test.rego");
-                modules.push(RegoModule { path: rel, text, info, is_test });
+                modules.push(RegoModule {
+                    path: rel,
+                    text,
+                    info,
+                    is_test,
+                });
                 continue;
             }
             let content: Value = crate::input::parse_json(&path, &text, "a JSON data file")?;
@@ -99,10 +112,16 @@ impl Bundle {
                 .map(|p| p.iter().map(|s| s.to_string_lossy().into_owned()).collect())
                 .unwrap_or_default();
             merge_at(&mut data, &prefix, content).map_err(|at| {
-                Error::invalid(&path, format!("data conflict at data.{at}: another file already sets it"))
+                Error::invalid(
+                    &path,
+                    format!("data conflict at data.{at}: another file already sets it"),
+                )
             })?;
         }
-        let listing: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
+        let listing: String = files
+            .iter()
+            .map(|f| format!("{}  {}\n", f.sha256, f.path))
+            .collect();
         let controls = match controls {
             Some(c) => c,
             None => ControlCatalog::built_in()?,
@@ -131,7 +150,9 @@ impl Bundle {
         let mut by_path: BTreeMap<(String, String), RuleMeta> = BTreeMap::new();
         for m in self.modules.iter().filter(|m| !m.is_test) {
             for def in &m.info.rules {
-                let Some(level) = entry_level(&def.name) else { continue };
+                let Some(level) = entry_level(&def.name) else {
+                    continue;
+                };
                 let key = (m.info.package.clone(), def.name.clone());
                 let meta = rule_meta(m, def, level, &helpers[m.info.package.as_str()]);
                 match by_path.get_mut(&key) {
@@ -139,7 +160,14 @@ impl Bundle {
                         by_path.insert(key, meta);
                     }
                     Some(existing) => {
-                        if def.annotation.as_ref().and_then(|a| a.custom.get("id")).is_some() && existing.has_id && meta.id != existing.id {
+                        if def
+                            .annotation
+                            .as_ref()
+                            .and_then(|a| a.custom.get("id"))
+                            .is_some()
+                            && existing.has_id
+                            && meta.id != existing.id
+                        {
                             return Err(Error::Policy {
                                 path: self.root.join(&m.path),
                                 message: format!(
@@ -151,7 +179,10 @@ impl Bundle {
                                 help: Some("findings of one rule cannot be told apart: give each check its own rule name (deny_mfa, deny_password_length, ...)".into()),
                             });
                         }
-                        existing.reads.resource_types.extend(meta.reads.resource_types);
+                        existing
+                            .reads
+                            .resource_types
+                            .extend(meta.reads.resource_types);
                         existing.reads.drift |= meta.reads.drift;
                         if !existing.has_id && meta.has_id {
                             let reads = existing.reads.clone();
@@ -173,7 +204,10 @@ fn rule_meta(
 ) -> RuleMeta {
     let pkg = m.info.package_annotation.as_ref();
     let rule = def.annotation.as_ref();
-    let custom = |key: &str| rule.and_then(|a| a.custom.get(key)).or_else(|| pkg.and_then(|a| a.custom.get(key)));
+    let custom = |key: &str| {
+        rule.and_then(|a| a.custom.get(key))
+            .or_else(|| pkg.and_then(|a| a.custom.get(key)))
+    };
     let text_of = |key: &str| custom(key).and_then(Value::as_str).map(str::to_string);
     let list_of = |key: &str| -> Option<Vec<String>> {
         custom(key).map(|v| match v {
@@ -190,15 +224,22 @@ fn rule_meta(
         },
         None => source::reads_of(&def.text, helpers),
     };
-    let id = rule.and_then(|a| a.custom.get("id")).and_then(Value::as_str).map(str::to_string);
+    let id = rule
+        .and_then(|a| a.custom.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     RuleMeta {
         has_id: id.is_some(),
         id: id.unwrap_or_else(|| format!("{}.{}", m.info.package, def.name)),
         package: m.info.package.clone(),
         rule: def.name.clone(),
         level,
-        title: rule.and_then(|a| a.title.clone()).or_else(|| pkg.and_then(|a| a.title.clone())),
-        description: rule.and_then(|a| a.description.clone()).or_else(|| pkg.and_then(|a| a.description.clone())),
+        title: rule
+            .and_then(|a| a.title.clone())
+            .or_else(|| pkg.and_then(|a| a.title.clone())),
+        description: rule
+            .and_then(|a| a.description.clone())
+            .or_else(|| pkg.and_then(|a| a.description.clone())),
         unknown_severity: severity_text.filter(|_| severity.is_none()),
         severity: severity.unwrap_or(match level {
             Level::Violation => Severity::Medium,
@@ -231,16 +272,26 @@ fn rel_path(root: &Path, path: &Path) -> String {
 
 /// Merges `content` into `target` at `prefix`, OPA-style: objects merge key by key, and
 /// any other value may be set only once. Returns the dotted path of a conflict.
-pub(crate) fn merge_at(target: &mut Value, prefix: &[String], content: Value) -> std::result::Result<(), String> {
+pub(crate) fn merge_at(
+    target: &mut Value,
+    prefix: &[String],
+    content: Value,
+) -> std::result::Result<(), String> {
     let mut node = target;
     for seg in prefix {
         let obj = node.as_object_mut().ok_or_else(|| prefix.join("."))?;
-        node = obj.entry(seg.clone()).or_insert_with(|| Value::Object(Map::new()));
+        node = obj
+            .entry(seg.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
     merge(node, content, &mut prefix.to_vec())
 }
 
-fn merge(target: &mut Value, content: Value, at: &mut Vec<String>) -> std::result::Result<(), String> {
+fn merge(
+    target: &mut Value,
+    content: Value,
+    at: &mut Vec<String>,
+) -> std::result::Result<(), String> {
     match (target, content) {
         (Value::Object(t), Value::Object(c)) => {
             for (k, v) in c {
@@ -273,8 +324,19 @@ mod tests {
         let mut d = json!({});
         merge_at(&mut d, &[], json!({"a": {"x": 1}})).unwrap();
         merge_at(&mut d, &["a".into()], json!({"y": 2})).unwrap();
-        merge_at(&mut d, &["soc2".into(), "genesys".into()], json!({"params": {"n": 1}})).unwrap();
-        assert_eq!(d, json!({"a": {"x": 1, "y": 2}, "soc2": {"genesys": {"params": {"n": 1}}}}));
-        assert_eq!(merge_at(&mut d, &[], json!({"a": {"x": 3}})).unwrap_err(), "a.x");
+        merge_at(
+            &mut d,
+            &["soc2".into(), "genesys".into()],
+            json!({"params": {"n": 1}}),
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            json!({"a": {"x": 1, "y": 2}, "soc2": {"genesys": {"params": {"n": 1}}}})
+        );
+        assert_eq!(
+            merge_at(&mut d, &[], json!({"a": {"x": 3}})).unwrap_err(),
+            "a.x"
+        );
     }
 }

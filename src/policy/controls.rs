@@ -55,10 +55,21 @@ impl ControlCatalog {
             help: Some("expected {\"controls\": {\"framework\": \"...\", \"criteria\": [{\"id\": \"CC6.1\", \"title\": \"...\"}]}}".into()),
         })?;
         let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = f.controls.criteria.iter().find(|c| !seen.insert(c.id.clone())) {
-            return Err(Error::invalid(path, format!("criterion {} is listed twice", dup.id)));
+        if let Some(dup) = f
+            .controls
+            .criteria
+            .iter()
+            .find(|c| !seen.insert(c.id.clone()))
+        {
+            return Err(Error::invalid(
+                path,
+                format!("criterion {} is listed twice", dup.id),
+            ));
         }
-        Ok(ControlCatalog { framework: f.controls.framework, criteria: f.controls.criteria })
+        Ok(ControlCatalog {
+            framework: f.controls.framework,
+            criteria: f.controls.criteria,
+        })
     }
 
     /// Whether `id` is in the catalog.

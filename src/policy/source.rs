@@ -63,7 +63,9 @@ pub struct SourceError {
 
 fn head_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^(?:default\s+)?([A-Za-z_][A-Za-z0-9_]*)").unwrap_or_else(|_| unreachable!()))
+    RE.get_or_init(|| {
+        Regex::new(r"^(?:default\s+)?([A-Za-z_][A-Za-z0-9_]*)").unwrap_or_else(|_| unreachable!())
+    })
 }
 
 /// Parses a module's package, rules and annotations.
@@ -83,7 +85,10 @@ pub fn parse_module(text: &str) -> Result<ModuleInfo, SourceError> {
             i += 1;
             while i < lines.len() && lines[i].trim_start().starts_with('#') {
                 let l = lines[i].trim_start();
-                let body = l.strip_prefix("# ").or_else(|| l.strip_prefix('#')).unwrap_or("");
+                let body = l
+                    .strip_prefix("# ")
+                    .or_else(|| l.strip_prefix('#'))
+                    .unwrap_or("");
                 yaml.push_str(body);
                 yaml.push('\n');
                 i += 1;
@@ -100,7 +105,11 @@ pub fn parse_module(text: &str) -> Result<ModuleInfo, SourceError> {
             }
             continue;
         }
-        if line.starts_with(char::is_whitespace) || trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('}') {
+        if line.starts_with(char::is_whitespace)
+            || trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with('}')
+        {
             i += 1;
             continue;
         }
@@ -116,15 +125,31 @@ pub fn parse_module(text: &str) -> Result<ModuleInfo, SourceError> {
             let end = (i + 1..lines.len())
                 .find(|&j| {
                     let l = lines[j];
-                    !l.is_empty() && !l.starts_with(char::is_whitespace) && !l.starts_with('}') && !l.starts_with(')') && !l.starts_with(']')
+                    !l.is_empty()
+                        && !l.starts_with(char::is_whitespace)
+                        && !l.starts_with('}')
+                        && !l.starts_with(')')
+                        && !l.starts_with(']')
                 })
                 .unwrap_or(lines.len());
-            rules.push(RuleDef { name, line: i + 1, text: lines[i..end].join("\n"), annotation: pending.take() });
+            rules.push(RuleDef {
+                name,
+                line: i + 1,
+                text: lines[i..end].join("\n"),
+                annotation: pending.take(),
+            });
         }
         i += 1;
     }
-    let package = package.ok_or(SourceError { line: 1, message: "no package declaration".into() })?;
-    Ok(ModuleInfo { package, package_annotation, rules })
+    let package = package.ok_or(SourceError {
+        line: 1,
+        message: "no package declaration".into(),
+    })?;
+    Ok(ModuleInfo {
+        package,
+        package_annotation,
+        rules,
+    })
 }
 
 /// Whether a rule name produces findings, and of which level.
@@ -153,9 +178,11 @@ pub fn reads_of(text: &str, helpers: &BTreeMap<String, Vec<String>>) -> Reads {
     static RES: OnceLock<Regex> = OnceLock::new();
     static IDENT: OnceLock<Regex> = OnceLock::new();
     let res = RES.get_or_init(|| {
-        Regex::new(r#"input\.resources(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"]+)"\s*\])"#).unwrap_or_else(|_| unreachable!())
+        Regex::new(r#"input\.resources(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"]+)"\s*\])"#)
+            .unwrap_or_else(|_| unreachable!())
     });
-    let ident = IDENT.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap_or_else(|_| unreachable!()));
+    let ident = IDENT
+        .get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap_or_else(|_| unreachable!()));
     let mut reads = Reads::default();
     let mut seen = BTreeSet::new();
     let mut queue = vec![text.to_string()];
@@ -248,7 +275,9 @@ pub fn refused_builtin(text: &str) -> Option<(usize, &'static str, &'static str)
             if let Some(i) = line.find(name) {
                 let before = line[..i].chars().last();
                 let after = line[i + name.len()..].trim_start().chars().next();
-                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') && after == Some('(') {
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    && after == Some('(')
+                {
                     return Some((n + 1, name, why));
                 }
             }
@@ -312,10 +341,16 @@ warn_admins contains {"msg": "admin"} if {
         let m = parse_module(MODULE).unwrap();
         let mut helpers: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for r in &m.rules {
-            helpers.entry(r.name.clone()).or_default().push(r.text.clone());
+            helpers
+                .entry(r.name.clone())
+                .or_default()
+                .push(r.text.clone());
         }
         let r = reads_of(&m.rules[2].text, &helpers);
-        assert_eq!(r.resource_types.into_iter().collect::<Vec<_>>(), vec!["roles", "users"]);
+        assert_eq!(
+            r.resource_types.into_iter().collect::<Vec<_>>(),
+            vec!["roles", "users"]
+        );
     }
 
     #[test]
@@ -327,7 +362,9 @@ warn_admins contains {"msg": "admin"} if {
 
     #[test]
     fn bad_yaml_in_metadata_is_located() {
-        let e = parse_module("package p\n\n# METADATA\n# title: [unclosed\ndeny contains 1 if true\n").unwrap_err();
+        let e =
+            parse_module("package p\n\n# METADATA\n# title: [unclosed\ndeny contains 1 if true\n")
+                .unwrap_err();
         assert_eq!(e.line, 3);
     }
 
@@ -335,7 +372,10 @@ warn_admins contains {"msg": "admin"} if {
     fn entry_levels() {
         assert_eq!(entry_level("deny"), Some(super::super::Level::Violation));
         assert_eq!(entry_level("deny_x"), Some(super::super::Level::Violation));
-        assert_eq!(entry_level("violation_y"), Some(super::super::Level::Violation));
+        assert_eq!(
+            entry_level("violation_y"),
+            Some(super::super::Level::Violation)
+        );
         assert_eq!(entry_level("warn_z"), Some(super::super::Level::Warning));
         assert_eq!(entry_level("denylist"), None);
         assert_eq!(entry_level("allow"), None);

@@ -67,12 +67,22 @@ pub fn parse(path: &Path, v: &Value) -> Result<Vec<Waiver>> {
             return Err(Error::Invalid {
                 path: path.to_path_buf(),
                 message: format!("waivers[{i}].expires {:?} is not a date", w.expires),
-                help: Some("use YYYY-MM-DD (valid through that day, UTC) or an RFC 3339 instant".into()),
+                help: Some(
+                    "use YYYY-MM-DD (valid through that day, UTC) or an RFC 3339 instant".into(),
+                ),
             });
         }
-        for (field, value) in [("reason", &w.reason), ("owner", &w.owner), ("approved_by", &w.approved_by), ("ticket", &w.ticket)] {
+        for (field, value) in [
+            ("reason", &w.reason),
+            ("owner", &w.owner),
+            ("approved_by", &w.approved_by),
+            ("ticket", &w.ticket),
+        ] {
             if value.trim().is_empty() {
-                return Err(Error::invalid(path, format!("waivers[{i}].{field} is empty")));
+                return Err(Error::invalid(
+                    path,
+                    format!("waivers[{i}].{field} is empty"),
+                ));
             }
         }
     }
@@ -92,7 +102,10 @@ impl Waiver {
     /// Whether it covers a finding of `rule` on `(resource_type, id)`.
     pub fn covers(&self, rule: &str, resource: Option<(&str, &str)>) -> bool {
         self.rule == rule
-            && resource.is_some_and(|(t, id)| t == self.resource.resource_type && (self.resource.id == "*" || self.resource.id == id))
+            && resource.is_some_and(|(t, id)| {
+                t == self.resource.resource_type
+                    && (self.resource.id == "*" || self.resource.id == id)
+            })
     }
 
     /// Active or expired at `now`.
