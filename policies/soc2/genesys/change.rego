@@ -20,7 +20,7 @@ deny_unapproved_change contains finding if {
 	d.resource_type in params.controlled_types
 	finding := {
 		"msg": sprintf("unapproved change to %s %q: %s%s", [d.resource_type, label(d), d.change, at(d.path)]),
-		"resource": {"type": d.resource_type, "id": d.resource_id},
+		"resource": {"type": d.resource_type, "id": d.resource_id, "name": label(d)},
 		"path": d.path,
 		"change": d.change,
 	}

@@ -1,0 +1,92 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// The repository root (tests run the binary from here, as a user would).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `driftgate` with the repository root as working directory.
+pub fn driftgate() -> Command {
+    let mut c = Command::cargo_bin("driftgate").expect("binary built");
+    c.current_dir(root());
+    c
+}
+
+pub const APPROVED: &str = "examples/genesys/acme-corp.approved.json";
+pub const DRIFTED: &str = "examples/genesys/acme-corp.drifted.json";
+
+/// Reads a JSON file under the repository root.
+pub fn read_json(rel: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(root().join(rel)).unwrap()).unwrap()
+}
+
+/// Writes `doc` as `name` in `dir` and returns its path.
+pub fn write_json(dir: &Path, name: &str, doc: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_string_pretty(doc).unwrap()).unwrap();
+    p
+}
+
+/// A minimal Genesys snapshot of `resources`.
+pub fn snapshot(tenant: &str, resources: Value) -> Value {
+    json!({
+        "format": "driftgate.snapshot/v1",
+        "metadata": {"platform": "genesys-cloud", "tenant": tenant, "collected_at": "2026-11-22T08:00:00Z"},
+        "resources": resources
+    })
+}
+
+/// Runs `check ... --format json` and returns (exit code, report).
+pub fn check_json(args: &[&str]) -> (i32, Value) {
+    let out = driftgate().arg("check").args(args).args(["--format", "json"]).output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("stdout is not a report ({e}); exit {code}\nstdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+    });
+    (code, report)
+}
+
+/// The status of control `id` in a report.
+pub fn control_status(report: &Value, id: &str) -> String {
+    report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no control {id}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The ids of the rules that produced findings.
+pub fn finding_ids(report: &Value) -> Vec<String> {
+    report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// A temporary git repository with one commit of `files` (path, content).
+pub fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git").current_dir(d.path()).args(args).output().unwrap().status.success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "t@example.com"]);
+    git(&["config", "user.name", "t"]);
+    git(&["config", "commit.gpgsign", "false"]);
+    for (p, c) in files {
+        let path = d.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, c).unwrap();
+    }
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "baseline"]);
+    d
+}
