@@ -38,7 +38,9 @@ impl BaselineSource {
                 }
                 _ => Err(Error::Usage {
                     message: format!("--baseline {s:?} is not git:<rev>:<path>"),
-                    help: Some("for example git:main:baselines/acme-corp.json or git:HEAD~1:./baselines/acme-corp.json".into()),
+                    help: Some(
+                        "for example git:main:baselines/acme-corp.json or git:HEAD~1:./baselines/acme-corp.json".into(),
+                    ),
                 }),
             },
         }
@@ -71,7 +73,9 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
                 return Err(Error::Baseline {
                     source_ref: shown,
                     message: "file not found".into(),
-                    help: Some("write one with `driftgate baseline update <SNAPSHOT> --baseline PATH` and commit it".into()),
+                    help: Some(
+                        "write one with `driftgate baseline update <SNAPSHOT> --baseline PATH` and commit it".into(),
+                    ),
                 });
             }
             (crate::input::read_text(p)?, work_tree_info(p))
@@ -82,24 +86,10 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
                 message,
                 help: Some("the revision and path must exist in the git repository of the current directory".into()),
             })?;
-            let commit = git(
-                None,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    &format!("{rev}^{{commit}}"),
-                ],
-            )
-            .ok()
-            .map(|s| s.trim().to_string());
-            (
-                text,
-                Some(GitInfo {
-                    commit,
-                    modified: false,
-                }),
-            )
+            let commit = git(None, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+                .ok()
+                .map(|s| s.trim().to_string());
+            (text, Some(GitInfo { commit, modified: false }))
         }
     };
     let path = PathBuf::from(&shown);
@@ -111,10 +101,7 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
         config_sha256: configuration_digest(&normalized),
         git,
     };
-    Ok(Baseline {
-        snapshot: normalized,
-        info,
-    })
+    Ok(Baseline { snapshot: normalized, info })
 }
 
 /// The text a baseline file holds for a normalized snapshot: canonical, pretty, sorted keys.
@@ -123,10 +110,7 @@ pub fn render(normalized: &Snapshot) -> String {
 }
 
 fn work_tree_info(file: &Path) -> Option<GitInfo> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = file.file_name()?.to_string_lossy().into_owned();
     let inside = git(Some(dir), &["rev-parse", "--is-inside-work-tree"]).ok()?;
     if inside.trim() != "true" {
@@ -137,10 +121,7 @@ fn work_tree_info(file: &Path) -> Option<GitInfo> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     let status = git(Some(dir), &["status", "--porcelain", "--", &name]).ok()?;
-    Some(GitInfo {
-        modified: !status.trim().is_empty() || commit.is_none(),
-        commit,
-    })
+    Some(GitInfo { modified: !status.trim().is_empty() || commit.is_none(), commit })
 }
 
 fn git(dir: Option<&Path>, args: &[&str]) -> std::result::Result<String, String> {
@@ -148,17 +129,10 @@ fn git(dir: Option<&Path>, args: &[&str]) -> std::result::Result<String, String>
     if let Some(d) = dir {
         cmd.arg("-C").arg(d);
     }
-    let out = cmd
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let out = cmd.args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
         let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(if msg.is_empty() {
-            format!("git {} failed", args.join(" "))
-        } else {
-            msg
-        });
+        return Err(if msg.is_empty() { format!("git {} failed", args.join(" ")) } else { msg });
     }
     String::from_utf8(out.stdout).map_err(|_| "git printed something that is not UTF-8".to_string())
 }
@@ -169,16 +143,10 @@ mod tests {
 
     #[test]
     fn parses_sources() {
-        assert_eq!(
-            BaselineSource::parse("b.json").unwrap(),
-            BaselineSource::Path("b.json".into())
-        );
+        assert_eq!(BaselineSource::parse("b.json").unwrap(), BaselineSource::Path("b.json".into()));
         assert_eq!(
             BaselineSource::parse("git:main:baselines/a.json").unwrap(),
-            BaselineSource::Git {
-                rev: "main".into(),
-                path: "baselines/a.json".into()
-            }
+            BaselineSource::Git { rev: "main".into(), path: "baselines/a.json".into() }
         );
         assert!(BaselineSource::parse("git:main").is_err());
     }

@@ -135,10 +135,7 @@ mod tests {
     #[test]
     fn keys_are_sorted_at_every_depth() {
         let v = json!({"b": 1, "a": {"z": true, "m": [ {"y": 1, "x": 2} ]}});
-        assert_eq!(
-            String::from_utf8(to_vec(&v)).unwrap(),
-            r#"{"a":{"m":[{"x":2,"y":1}],"z":true},"b":1}"#
-        );
+        assert_eq!(String::from_utf8(to_vec(&v)).unwrap(), r#"{"a":{"m":[{"x":2,"y":1}],"z":true},"b":1}"#);
     }
 
     #[test]
@@ -152,21 +149,14 @@ mod tests {
 
     #[test]
     fn numbers_use_ecmascript_form() {
-        let v: Value =
-            serde_json::from_str("[1.0, 1e21, 0.000001, -0.5, 12345678901234567890]").unwrap();
-        assert_eq!(
-            String::from_utf8(to_vec(&v)).unwrap(),
-            "[1,1e+21,0.000001,-0.5,12345678901234567890]"
-        );
+        let v: Value = serde_json::from_str("[1.0, 1e21, 0.000001, -0.5, 12345678901234567890]").unwrap();
+        assert_eq!(String::from_utf8(to_vec(&v)).unwrap(), "[1,1e+21,0.000001,-0.5,12345678901234567890]");
     }
 
     #[test]
     fn strings_escape_controls_only() {
         let v = json!("a\"b\\c\n\u{1}é/");
-        assert_eq!(
-            String::from_utf8(to_vec(&v)).unwrap(),
-            "\"a\\\"b\\\\c\\n\\u0001é/\""
-        );
+        assert_eq!(String::from_utf8(to_vec(&v)).unwrap(), "\"a\\\"b\\\\c\\n\\u0001é/\"");
     }
 
     #[test]

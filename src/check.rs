@@ -48,6 +48,9 @@ pub struct CheckOptions {
     pub fail_on: Vec<FailOn>,
     /// Per-rule evaluation limit.
     pub policy_timeout: Duration,
+    /// Extra keys for `data.driftgate.run` (e.g. `audit` with the audit-log checkpoint),
+    /// from `--run-context FILE`. They may not replace the keys driftgate sets.
+    pub run_context: serde_json::Map<String, Value>,
     /// The instant waivers are judged at (default: when the run starts). For reproducing a
     /// past run and for tests.
     pub as_of: Option<OffsetDateTime>,
@@ -65,6 +68,7 @@ impl CheckOptions {
             data: Vec::new(),
             fail_on: Vec::new(),
             policy_timeout: DEFAULT_TIMEOUT,
+            run_context: serde_json::Map::new(),
             as_of: None,
         }
     }
@@ -101,12 +105,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     let extra = opts
         .data
         .iter()
-        .map(|p| {
-            Ok((
-                p.clone(),
-                crate::input::read_json::<Value>(p, "a JSON data file")?,
-            ))
-        })
+        .map(|p| Ok((p.clone(), crate::input::read_json::<Value>(p, "a JSON data file")?)))
         .collect::<Result<Vec<_>>>()?;
     let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
     let baseline = match &opts.baseline {
@@ -136,21 +135,12 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
 
     let mut raw = snapshot.clone();
     crate::normalize::redact_secrets(&mut raw, rules);
-    let resources = snapshot
-        .resources
-        .iter()
-        .map(|(k, v)| (k.clone(), v.len()))
-        .collect();
+    let resources = snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
     let normalized = normalize(snapshot, rules);
     let digest = configuration_digest(&normalized);
     let gated = gate(normalized.clone(), &registry, rules);
     let drift = match &baseline {
-        Some(b) => diff::diff(
-            &b.snapshot,
-            &gated.accepted,
-            rules,
-            &gated.quarantined_ids(),
-        ),
+        Some(b) => diff::diff(&b.snapshot, &gated.accepted, rules, &gated.quarantined_ids()),
         None => Vec::new(),
     };
 
@@ -164,8 +154,19 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         "collected_at": normalized.metadata.collected_at,
         "baseline": baseline.as_ref().map(|b| json!({"source": b.info.source, "sha256": b.info.sha256})),
     });
+    let mut run_context = run_context;
+    for (k, v) in &opts.run_context {
+        if run_context.get(k).is_some() {
+            return Err(Error::Usage {
+                message: format!("--run-context may not set {k:?}: driftgate sets it"),
+                help: Some("the run context already has id, time, tenant, platform, collected_at and baseline".into()),
+            });
+        }
+        run_context[k] = v.clone();
+    }
     let driftgate = json!({"drift": drift, "run": run_context});
-    let evaluations = policies.evaluate(gated.accepted.to_value(), driftgate)?;
+    let evaluations = policies.evaluate(gated.accepted.to_value(), driftgate.clone())?;
+    let run_context = &driftgate["run"];
 
     let snapshot_info = SnapshotInfo {
         tenant: normalized.metadata.tenant.clone(),
@@ -176,11 +177,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         resources,
     };
     let mut report = report::build(ReportInputs {
-        run: RunInfo {
-            id: run_id,
-            started_at,
-            finished_at: String::new(),
-        },
+        run: RunInfo { id: run_id, started_at, finished_at: String::new() },
         snapshot: snapshot_info,
         baseline: baseline.map(|b| b.info),
         bundle: &bundle,
@@ -191,22 +188,15 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         fail_on: &opts.fail_on,
         now: opts.as_of.unwrap_or(started),
         catalog: rules,
+        run_context,
     });
     report.run.finished_at = rfc3339(OffsetDateTime::now_utc());
-    Ok(CheckRun {
-        report,
-        raw,
-        normalized,
-        gated,
-    })
+    Ok(CheckRun { report, raw, normalized, gated })
 }
 
 /// UTC RFC 3339 with second precision (`2026-11-22T08:00:00Z`).
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t
-        .replace_nanosecond(0)
-        .unwrap_or(t)
-        .to_offset(time::UtcOffset::UTC);
+    let t = t.replace_nanosecond(0).unwrap_or(t).to_offset(time::UtcOffset::UTC);
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -220,13 +210,6 @@ fn run_id(started: &OffsetDateTime, digest: &str) -> String {
         started.minute(),
         started.second()
     );
-    let salt = format!(
-        "{}{}{digest}",
-        started.unix_timestamp_nanos(),
-        std::process::id()
-    );
-    format!(
-        "run-{stamp}-{}",
-        &crate::canonical::sha256_hex(salt.as_bytes())[..8]
-    )
+    let salt = format!("{}{}{digest}", started.unix_timestamp_nanos(), std::process::id());
+    format!("run-{stamp}-{}", &crate::canonical::sha256_hex(salt.as_bytes())[..8])
 }

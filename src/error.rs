@@ -15,10 +15,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// A file or directory could not be read.
     #[error("cannot read {}: {source}", path.display())]
-    #[diagnostic(
-        code(driftgate::io::read),
-        help("check that the path exists and is readable")
-    )]
+    #[diagnostic(code(driftgate::io::read), help("check that the path exists and is readable"))]
     Read {
         path: PathBuf,
         #[source]
@@ -66,10 +63,7 @@ pub enum Error {
 
     /// A JSON Schema in the registry does not compile.
     #[error("schema {} does not compile: {message}", path.display())]
-    #[diagnostic(
-        code(driftgate::schema::compile),
-        help("fix the schema: it must be valid JSON Schema draft 2020-12")
-    )]
+    #[diagnostic(code(driftgate::schema::compile), help("fix the schema: it must be valid JSON Schema draft 2020-12"))]
     Schema {
         path: PathBuf,
         message: String,
@@ -124,11 +118,7 @@ pub enum Error {
 impl Error {
     /// An `Invalid` error without a help line.
     pub fn invalid(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Error::Invalid {
-            path: path.into(),
-            message: message.into(),
-            help: None,
-        }
+        Error::Invalid { path: path.into(), message: message.into(), help: None }
     }
 }
 

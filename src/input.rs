@@ -7,10 +7,7 @@ use std::path::Path;
 
 /// Reads a whole file as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
 }
 
 /// Parses `text` (the contents of `path`) as `T`, turning serde's error into a diagnostic
@@ -26,13 +23,7 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result
 }
 
 /// A located diagnostic for a serde_json error in `text`.
-pub fn json_error(
-    path: &Path,
-    text: &str,
-    what: &'static str,
-    e: &serde_json::Error,
-    help: Option<String>,
-) -> Error {
+pub fn json_error(path: &Path, text: &str, what: &'static str, e: &serde_json::Error, help: Option<String>) -> Error {
     let message = strip_position(&e.to_string());
     let help = help.or_else(|| match e.classify() {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
@@ -64,23 +55,14 @@ pub fn walk_files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<Vec<std::p
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read {
-            path: d.clone(),
-            source,
-        })?;
+        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read { path: d.clone(), source })?;
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Read {
-                path: d.clone(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| Error::Read { path: d.clone(), source })?;
             let path = entry.path();
             if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            let ft = entry.file_type().map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let ft = entry.file_type().map_err(|source| Error::Read { path: path.clone(), source })?;
             if ft.is_dir() {
                 stack.push(path);
             } else if keep(&path) {

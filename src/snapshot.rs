@@ -105,16 +105,11 @@ impl Snapshot {
         validate_path_component(&self.metadata.tenant).map_err(|why| Error::Invalid {
             path: path.to_path_buf(),
             message: format!("metadata.tenant {:?} {why}", self.metadata.tenant),
-            help: Some(
-                "tenant names become file names: use letters, digits, '.', '_' and '-'".into(),
-            ),
+            help: Some("tenant names become file names: use letters, digits, '.', '_' and '-'".into()),
         })?;
         for (rtype, items) in &self.resources {
             if let Some(i) = items.iter().position(|v| !v.is_object()) {
-                return Err(Error::invalid(
-                    path,
-                    format!("resources.{rtype}[{i}] is not a JSON object"),
-                ));
+                return Err(Error::invalid(path, format!("resources.{rtype}[{i}] is not a JSON object")));
             }
         }
         Ok(())
@@ -142,10 +137,7 @@ pub fn validate_path_component(s: &str) -> std::result::Result<(), &'static str>
     if s.starts_with('.') {
         return Err("starts with '.'");
     }
-    if !s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
+    if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
         return Err("contains characters other than letters, digits, '.', '_' and '-'");
     }
     Ok(())
@@ -182,10 +174,9 @@ mod tests {
 
     #[test]
     fn traversal_in_tenant_is_refused() {
-        let e = parse(
-            r#"{"format":"driftgate.snapshot/v1","metadata":{"platform":"p","tenant":"../etc"},"resources":{}}"#,
-        )
-        .unwrap_err();
+        let e =
+            parse(r#"{"format":"driftgate.snapshot/v1","metadata":{"platform":"p","tenant":"../etc"},"resources":{}}"#)
+                .unwrap_err();
         assert!(e.to_string().contains("tenant"), "{e}");
     }
 

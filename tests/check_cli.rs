@@ -11,27 +11,54 @@ fn drifted_example_fails_the_gate_with_the_expected_findings_per_control() {
     assert_eq!(code, 1);
     assert_eq!(r["format"], "driftgate.report/v1");
     assert_eq!(r["gate"]["result"], "fail");
-    for (control, status) in [("CC6.1", "FAIL"), ("CC6.2", "FAIL"), ("CC6.3", "FAIL"), ("CC6.6", "PASS"), ("CC8.1", "FAIL"), ("CC1.1", "NOT_TESTED")] {
+    for (control, status) in [
+        ("CC6.1", "FAIL"),
+        ("CC6.2", "FAIL"),
+        ("CC6.3", "FAIL"),
+        ("CC6.6", "PASS"),
+        ("CC8.1", "FAIL"),
+        ("CC1.1", "NOT_TESTED"),
+    ] {
         assert_eq!(control_status(&r, control), status, "{control}");
     }
     let mut ids = finding_ids(&r);
     ids.dedup();
-    assert_eq!(ids, vec!["GC-CC6.3-01", "GC-CC6.1-05", "GC-CC8.1-01", "GC-CC6.1-02", "GC-CC6.2-01"]);
+    // Violations first, by severity, then the waived standing finding.
+    assert_eq!(
+        ids,
+        vec!["GC-CC6.3-01", "GC-CC6.1-05", "GC-CC6.3-02", "GC-CC8.1-01", "GC-CC6.1-02", "GC-CC6.1-07", "GC-CC6.2-01"]
+    );
     // Nine real changes, keyed by resource id, and nothing from the volatile noise.
     let drift: Vec<(String, String, String)> = r["drift"]
         .as_array()
         .unwrap()
         .iter()
         .map(|d| {
-            (d["resource_type"].as_str().unwrap().into(), d["change"].as_str().unwrap().into(), d["path"].as_str().unwrap().into())
+            (
+                d["resource_type"].as_str().unwrap().into(),
+                d["change"].as_str().unwrap().into(),
+                d["path"].as_str().unwrap().into(),
+            )
         })
         .collect();
     let types: Vec<&str> = drift.iter().map(|d| d.0.as_str()).collect();
     assert_eq!(
         types,
-        vec!["authentication_settings", "oauth_clients", "queues", "queues", "roles", "skills", "trunks", "trunks", "users"]
+        vec![
+            "authentication_settings",
+            "oauth_clients",
+            "queues",
+            "queues",
+            "roles",
+            "skills",
+            "trunks",
+            "trunks",
+            "users"
+        ]
     );
-    assert!(drift.iter().all(|d| !d.2.contains("version") && !d.2.contains("dateModified") && !d.2.contains("presence")));
+    assert!(drift
+        .iter()
+        .all(|d| !d.2.contains("version") && !d.2.contains("dateModified") && !d.2.contains("presence")));
     // The waived standing finding stays in the report, marked.
     let waived: Vec<&Value> = r["findings"].as_array().unwrap().iter().filter(|f| !f["waiver"].is_null()).collect();
     assert_eq!(waived.len(), 1);
@@ -92,7 +119,8 @@ fn fail_on_drift_and_quarantine_add_to_the_gate() {
     let mut snap = read_json(APPROVED);
     snap["resources"]["users"][0]["state"] = json!("on-vacation");
     let p = write_json(d.path(), "q.json", &snap);
-    let (code, r) = check_json(&[p.to_str().unwrap(), "--baseline", "baselines/acme-corp.json", "--fail-on", "quarantine"]);
+    let (code, r) =
+        check_json(&[p.to_str().unwrap(), "--baseline", "baselines/acme-corp.json", "--fail-on", "quarantine"]);
     assert_eq!(code, 1);
     assert_eq!(r["gate"]["reasons"], json!(["1 quarantined item(s)"]));
 }

@@ -9,7 +9,8 @@ use support::*;
 fn refused(args: &[&str], expect: &[&str]) {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
-    let assert = driftgate().arg("check").args(args).arg("--out").arg(&out).assert().code(2).stdout(predicate::str::is_empty());
+    let assert =
+        driftgate().arg("check").args(args).arg("--out").arg(&out).assert().code(2).stdout(predicate::str::is_empty());
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     for e in expect {
         assert!(stderr.contains(e), "stderr lacks {e:?}:\n{stderr}");
@@ -42,7 +43,11 @@ fn invalid_schema_is_refused_with_its_location() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("schemas/genesys-cloud/users");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("v1.schema.json"), "{\n  \"type\": \"object\",\n  \"properties\": {\"id\": {\"type\": \"strin\"}}\n}\n").unwrap();
+    std::fs::write(
+        dir.join("v1.schema.json"),
+        "{\n  \"type\": \"object\",\n  \"properties\": {\"id\": {\"type\": \"strin\"}}\n}\n",
+    )
+    .unwrap();
     refused(
         &[APPROVED, "--schemas", d.path().join("schemas").to_str().unwrap()],
         &["schema", "v1.schema.json", "strin"],
@@ -52,7 +57,11 @@ fn invalid_schema_is_refused_with_its_location() {
 #[test]
 fn rego_syntax_error_is_refused_with_file_and_line() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("broken.rego"), "package broken\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n").unwrap();
+    std::fs::write(
+        d.path().join("broken.rego"),
+        "package broken\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n",
+    )
+    .unwrap();
     refused(&[APPROVED, "--policies", d.path().to_str().unwrap()], &["broken.rego", "does not compile"]);
 }
 
@@ -89,7 +98,10 @@ fn policy_runtime_error_fails_closed() {
         "package boom\n\nimport rego.v1\n\ndeny contains \"never\" if {\n\tsome u in input.resources.users\n\tto_number(u.name) > 1\n}\n",
     )
     .unwrap();
-    refused(&[APPROVED, "--policies", d.path().to_str().unwrap(), "--no-baseline"], &["failed to evaluate", "fail-closed"]);
+    refused(
+        &[APPROVED, "--policies", d.path().to_str().unwrap(), "--no-baseline"],
+        &["failed to evaluate", "fail-closed"],
+    );
 }
 
 #[test]

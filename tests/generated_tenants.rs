@@ -115,10 +115,8 @@ fn each_real_change_is_recorded_by_resource_id() {
     let roles = changed["resources"]["roles"].as_array_mut().unwrap();
     roles.iter_mut().find(|r| r["id"] == "role-3").unwrap()["permissions"].as_array_mut().unwrap().push(json!("x:y:z"));
 
-    let got: Vec<(String, String, ChangeKind, String)> = changes(t, changed)
-        .into_iter()
-        .map(|c| (c.resource_type, c.resource_id, c.change, c.path))
-        .collect();
+    let got: Vec<(String, String, ChangeKind, String)> =
+        changes(t, changed).into_iter().map(|c| (c.resource_type, c.resource_id, c.change, c.path)).collect();
     assert_eq!(
         got,
         vec![

@@ -53,11 +53,7 @@ pub struct TypeRules {
 impl TypeRules {
     /// The comparison kind of the array at `path` (object keys, `*` for array positions).
     pub fn list_kind<S: AsRef<str>>(&self, path: &[S]) -> &ListKind {
-        self.lists
-            .iter()
-            .find(|(p, _)| p.matches(path))
-            .map(|(_, k)| k)
-            .unwrap_or(&ListKind::Set)
+        self.lists.iter().find(|(p, _)| p.matches(path)).map(|(_, k)| k).unwrap_or(&ListKind::Set)
     }
 
     /// The identity of a top-level item: its identity fields joined with ',', or its name
@@ -216,16 +212,10 @@ struct ListSpec {
 }
 
 fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
-    let err = |message: String| Error::Catalog {
-        origin: origin.to_string(),
-        message,
-    };
+    let err = |message: String| Error::Catalog { origin: origin.to_string(), message };
     let file: CatalogFile = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
     if file.format != "driftgate.catalog/v1" {
-        return Err(err(format!(
-            "format {:?} is not driftgate.catalog/v1",
-            file.format
-        )));
+        return Err(err(format!("format {:?} is not driftgate.catalog/v1", file.format)));
     }
     let global_volatile = file.volatile;
     let global_secrets = file.secrets;
@@ -236,32 +226,20 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
                 ("set", true) => ListKind::Set,
                 ("ordered", true) => ListKind::Ordered,
                 ("map", false) => ListKind::Map { key: l.key.clone() },
-                ("map", true) => {
-                    return Err(err(format!("{name}: list {path} is a map without a key")))
-                }
+                ("map", true) => return Err(err(format!("{name}: list {path} is a map without a key"))),
                 (k, _) => {
-                    return Err(err(format!(
-                        "{name}: list {path}: unknown type {k:?} (set, map with key, ordered)"
-                    )))
+                    return Err(err(format!("{name}: list {path}: unknown type {k:?} (set, map with key, ordered)")))
                 }
             };
-            lists.push((
-                PathPattern::parse(path).map_err(|m| err(format!("{name}: {m}")))?,
-                kind,
-            ));
+            lists.push((PathPattern::parse(path).map_err(|m| err(format!("{name}: {m}")))?, kind));
         }
-        let volatile = FieldMatcher::new(global_volatile.iter().chain(&spec.volatile))
-            .map_err(|m| err(format!("{name}: {m}")))?;
-        let secrets = FieldMatcher::new(global_secrets.iter().chain(&spec.secrets))
-            .map_err(|m| err(format!("{name}: {m}")))?;
-        let identity = spec
-            .identity
-            .clone()
-            .unwrap_or_else(|| vec!["id".to_string()]);
+        let volatile =
+            FieldMatcher::new(global_volatile.iter().chain(&spec.volatile)).map_err(|m| err(format!("{name}: {m}")))?;
+        let secrets =
+            FieldMatcher::new(global_secrets.iter().chain(&spec.secrets)).map_err(|m| err(format!("{name}: {m}")))?;
+        let identity = spec.identity.clone().unwrap_or_else(|| vec!["id".to_string()]);
         if identity.is_empty() && !spec.singleton {
-            return Err(err(format!(
-                "{name}: an empty identity is only allowed for a singleton"
-            )));
+            return Err(err(format!("{name}: an empty identity is only allowed for a singleton")));
         }
         Ok(TypeRules {
             name: name.to_string(),
@@ -277,8 +255,7 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
     };
     let mut types = BTreeMap::new();
     for (name, spec) in &file.resource_types {
-        crate::snapshot::validate_path_component(name)
-            .map_err(|why| err(format!("resource type {name:?} {why}")))?;
+        crate::snapshot::validate_path_component(name).map_err(|why| err(format!("resource type {name:?} {why}")))?;
         types.insert(name.clone(), build(name, spec, true)?);
     }
     let default_spec = TypeSpec {
@@ -291,12 +268,7 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
         lists: BTreeMap::new(),
     };
     let default_type = build("*", &default_spec, false)?;
-    Ok(PlatformRules {
-        platform: file.platform,
-        redaction_marker: file.redaction_marker,
-        types,
-        default_type,
-    })
+    Ok(PlatformRules { platform: file.platform, redaction_marker: file.redaction_marker, types, default_type })
 }
 
 #[cfg(test)]
@@ -343,23 +315,11 @@ mod tests {
     fn identity_falls_back_to_name_then_singleton() {
         let c = Catalog::built_in().unwrap();
         let g = c.platform("genesys-cloud").unwrap();
-        assert_eq!(
-            g.type_rules("users")
-                .identity_of(&json!({"id": "u1"}))
-                .as_deref(),
-            Some("u1")
-        );
-        assert_eq!(
-            g.type_rules("users")
-                .identity_of(&json!({"name": "n"}))
-                .as_deref(),
-            Some("n")
-        );
+        assert_eq!(g.type_rules("users").identity_of(&json!({"id": "u1"})).as_deref(), Some("u1"));
+        assert_eq!(g.type_rules("users").identity_of(&json!({"name": "n"})).as_deref(), Some("n"));
         assert_eq!(g.type_rules("users").identity_of(&json!({})), None);
         assert_eq!(
-            g.type_rules("authentication_settings")
-                .identity_of(&json!({}))
-                .as_deref(),
+            g.type_rules("authentication_settings").identity_of(&json!({})).as_deref(),
             Some("authentication_settings")
         );
     }

@@ -18,20 +18,11 @@ impl PathPattern {
         if rest.is_empty() {
             return Err("path pattern '/' names the item itself".into());
         }
-        Ok(PathPattern(
-            rest.split('/')
-                .map(|seg| seg.replace("~1", "/").replace("~0", "~"))
-                .collect(),
-        ))
+        Ok(PathPattern(rest.split('/').map(|seg| seg.replace("~1", "/").replace("~0", "~")).collect()))
     }
 
     pub(crate) fn matches<S: AsRef<str>>(&self, path: &[S]) -> bool {
-        self.0.len() == path.len()
-            && self
-                .0
-                .iter()
-                .zip(path)
-                .all(|(p, s)| p == "*" || p == s.as_ref())
+        self.0.len() == path.len() && self.0.iter().zip(path).all(|(p, s)| p == "*" || p == s.as_ref())
     }
 }
 
@@ -73,10 +64,7 @@ impl FieldMatcher {
         self.paths.iter().any(|p| {
             p.0.len() == parent.len() + 1
                 && p.0.last().is_some_and(|last| last == "*" || last == key)
-                && p.0
-                    .iter()
-                    .zip(parent)
-                    .all(|(a, b)| a == "*" || a == b.as_ref())
+                && p.0.iter().zip(parent).all(|(a, b)| a == "*" || a == b.as_ref())
         })
     }
 }
@@ -88,10 +76,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
     if parts.len() == 1 {
         return pattern == text;
     }
-    if !text.starts_with(first)
-        || !text[first.len()..].ends_with(last)
-        || text.len() < first.len() + last.len()
-    {
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) || text.len() < first.len() + last.len() {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
@@ -119,11 +104,7 @@ mod tests {
 
     #[test]
     fn anchored_patterns_match_only_at_their_depth() {
-        let m = FieldMatcher::new(&[
-            "/authorization/unusedRoles".to_string(),
-            "version".to_string(),
-        ])
-        .unwrap();
+        let m = FieldMatcher::new(&["/authorization/unusedRoles".to_string(), "version".to_string()]).unwrap();
         assert!(m.matches(&["authorization"], "unusedRoles"));
         assert!(!m.matches::<&str>(&[], "unusedRoles"));
         assert!(m.matches(&["deep", "*", "x"], "version"));

@@ -40,6 +40,9 @@ pub struct CheckArgs {
     /// Also fail the gate on these (repeatable; violations always fail it).
     #[arg(long, value_name = "CONDITION", value_parser = ["violation", "warn", "drift", "quarantine"])]
     fail_on: Vec<String>,
+    /// JSON object of extra keys for data.driftgate.run (e.g. {"audit": {"checkpoint": "..."}}).
+    #[arg(long, value_name = "FILE")]
+    run_context: Option<PathBuf>,
     /// Seconds one rule may evaluate before the check fails (fail-closed).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     policy_timeout: u64,
@@ -60,15 +63,15 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         data: a.data,
         fail_on: a.fail_on.iter().filter_map(|f| FailOn::parse(f)).collect(),
         policy_timeout: Duration::from_secs(a.policy_timeout.max(1)),
+        run_context: match &a.run_context {
+            Some(p) => driftgate::input::read_json(p, "a JSON object")?,
+            None => serde_json::Map::new(),
+        },
         as_of: None,
     };
     let run = run_check(&opts)?;
     let report = &run.report;
-    let mut formats = if a.format.is_empty() {
-        vec!["text".to_string()]
-    } else {
-        a.format
-    };
+    let mut formats = if a.format.is_empty() { vec!["text".to_string()] } else { a.format };
     formats.dedup();
     match &a.out {
         None => {
@@ -81,11 +84,8 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         Some(dir) => {
             let mut names: Vec<&str> = vec!["json"];
             names.extend(formats.iter().map(String::as_str).filter(|f| *f != "json"));
-            let rendered: Vec<(PathBuf, String)> = names
-                .iter()
-                .filter_map(|f| renderer(f))
-                .map(|r| (dir.join(r.file_name()), r.render(report)))
-                .collect();
+            let rendered: Vec<(PathBuf, String)> =
+                names.iter().filter_map(|f| renderer(f)).map(|r| (dir.join(r.file_name()), r.render(report))).collect();
             for (path, text) in &rendered {
                 driftgate::fsutil::write_atomic(path, text.as_bytes())?;
             }
@@ -94,11 +94,7 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
                     super::print(&r.render(report));
                 }
             }
-            eprintln!(
-                "driftgate: wrote {} file(s) to {}",
-                rendered.len(),
-                dir.display()
-            );
+            eprintln!("driftgate: wrote {} file(s) to {}", rendered.len(), dir.display());
         }
     }
     Ok(match report.gate.result {

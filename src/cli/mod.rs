@@ -3,6 +3,7 @@
 //! prints or writes what it got back.
 
 mod check;
+mod policy;
 mod snapshot_cmds;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +28,9 @@ enum Command {
     Baseline(snapshot_cmds::BaselineCommand),
     /// Show the differences between two snapshots (exit 1 when they differ).
     Diff(snapshot_cmds::DiffArgs),
+    /// Policy author's tools: test, lint, doc.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Print a snapshot normalized (canonical, sorted, volatile fields removed, secrets redacted).
     Normalize(snapshot_cmds::NormalizeArgs),
 }
@@ -39,6 +43,7 @@ pub fn main() -> ExitCode {
         Command::Baseline(c) => snapshot_cmds::baseline(c),
         Command::Diff(a) => snapshot_cmds::diff(a),
         Command::Normalize(a) => snapshot_cmds::normalize(a),
+        Command::Policy(c) => policy::run(c),
     };
     match result {
         Ok(code) => code,

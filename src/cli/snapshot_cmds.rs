@@ -124,22 +124,11 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let changes = df::diff(&old, &new, rules, &df::Exclusions::new());
     let out = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(&changes).unwrap_or_default() + "\n",
-        "patch" => {
-            serde_json::to_string_pretty(&df::to_patch(&old, &new)).unwrap_or_default() + "\n"
-        }
-        _ => df::to_unified_text(
-            &old,
-            &new,
-            &a.old.display().to_string(),
-            &a.new.display().to_string(),
-        ),
+        "patch" => serde_json::to_string_pretty(&df::to_patch(&old, &new)).unwrap_or_default() + "\n",
+        _ => df::to_unified_text(&old, &new, &a.old.display().to_string(), &a.new.display().to_string()),
     };
     super::print(&out);
-    Ok(if changes.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 pub fn normalize(a: NormalizeArgs) -> Result<ExitCode> {

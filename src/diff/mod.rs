@@ -57,18 +57,9 @@ pub type Exclusions<'a> = BTreeMap<&'a str, HashSet<&'a str>>;
 
 /// Compares two normalized snapshots of one platform. Items whose identity is in
 /// `exclude` are skipped on both sides.
-pub fn diff(
-    baseline: &Snapshot,
-    current: &Snapshot,
-    rules: &PlatformRules,
-    exclude: &Exclusions<'_>,
-) -> Vec<Change> {
+pub fn diff(baseline: &Snapshot, current: &Snapshot, rules: &PlatformRules, exclude: &Exclusions<'_>) -> Vec<Change> {
     let mut out = Vec::new();
-    let types: BTreeSet<&String> = baseline
-        .resources
-        .keys()
-        .chain(current.resources.keys())
-        .collect();
+    let types: BTreeSet<&String> = baseline.resources.keys().chain(current.resources.keys()).collect();
     let empty = Vec::new();
     for rtype in types {
         let t = rules.type_rules(rtype);
@@ -77,13 +68,7 @@ pub fn diff(
         let new = index_items(current.resources.get(rtype).unwrap_or(&empty), &t, skip);
         let ids: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
         for id in ids {
-            let mut ctx = Ctx {
-                rtype,
-                id,
-                name: None,
-                t: &t,
-                out: &mut out,
-            };
+            let mut ctx = Ctx { rtype, id, name: None, t: &t, out: &mut out };
             match (old.get(id), new.get(id)) {
                 (None, Some(n)) => ctx.record(ChangeKind::Added, String::new(), None, Some(n)),
                 (Some(o), None) => ctx.record(ChangeKind::Removed, String::new(), Some(o), None),
@@ -99,11 +84,7 @@ pub fn diff(
     out
 }
 
-fn index_items<'v>(
-    items: &'v [Value],
-    t: &TypeRules,
-    skip: Option<&HashSet<&str>>,
-) -> BTreeMap<String, &'v Value> {
+fn index_items<'v>(items: &'v [Value], t: &TypeRules, skip: Option<&HashSet<&str>>) -> BTreeMap<String, &'v Value> {
     items
         .iter()
         .enumerate()
@@ -121,19 +102,9 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn record(
-        &mut self,
-        change: ChangeKind,
-        path: String,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) {
-        let name = self.name.clone().or_else(|| {
-            after
-                .or(before)
-                .filter(|_| path.is_empty())
-                .and_then(|v| self.t.name_of(v))
-        });
+    fn record(&mut self, change: ChangeKind, path: String, before: Option<&Value>, after: Option<&Value>) {
+        let name =
+            self.name.clone().or_else(|| after.or(before).filter(|_| path.is_empty()).and_then(|v| self.t.name_of(v)));
         self.out.push(Change {
             resource_type: self.rtype.to_string(),
             resource_id: self.id.to_string(),
@@ -178,22 +149,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn map_list(
-        &mut self,
-        o: &[Value],
-        n: &[Value],
-        key: &[String],
-        generic: &mut Vec<String>,
-        pointer: &str,
-    ) {
+    fn map_list(&mut self, o: &[Value], n: &[Value], key: &[String], generic: &mut Vec<String>, pointer: &str) {
         let index = |items: &[Value]| -> BTreeMap<String, Value> {
             items
                 .iter()
                 .map(|v| {
                     (
-                        member_key(v, key).unwrap_or_else(|| {
-                            String::from_utf8_lossy(&crate::canonical::to_vec(v)).into_owned()
-                        }),
+                        member_key(v, key)
+                            .unwrap_or_else(|| String::from_utf8_lossy(&crate::canonical::to_vec(v)).into_owned()),
                         v.clone(),
                     )
                 })
@@ -216,9 +179,7 @@ impl Ctx<'_> {
         let count = |items: &[Value]| {
             let mut m: BTreeMap<Vec<u8>, (usize, Value)> = BTreeMap::new();
             for v in items {
-                m.entry(crate::canonical::to_vec(v))
-                    .or_insert((0, v.clone()))
-                    .0 += 1;
+                m.entry(crate::canonical::to_vec(v)).or_insert((0, v.clone())).0 += 1;
             }
             m
         };
@@ -244,56 +205,30 @@ impl Ctx<'_> {
         for op in capture_diff_slices(Algorithm::Myers, &ok, &nk) {
             match op {
                 DiffOp::Equal { .. } => {}
-                DiffOp::Delete {
-                    old_index, old_len, ..
-                } => self.members(ChangeKind::Removed, o, old_index, old_len, pointer),
-                DiffOp::Insert {
-                    new_index, new_len, ..
-                } => self.members(ChangeKind::Added, n, new_index, new_len, pointer),
-                DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => {
+                DiffOp::Delete { old_index, old_len, .. } => {
+                    self.members(ChangeKind::Removed, o, old_index, old_len, pointer)
+                }
+                DiffOp::Insert { new_index, new_len, .. } => {
+                    self.members(ChangeKind::Added, n, new_index, new_len, pointer)
+                }
+                DiffOp::Replace { old_index, old_len, new_index, new_len } => {
                     // Members replaced in place are compared field by field; the rest of the
                     // longer side was removed or added.
                     let paired = old_len.min(new_len);
-                    for (j, (ov, nv)) in o[old_index..old_index + paired]
-                        .iter()
-                        .zip(&n[new_index..new_index + paired])
-                        .enumerate()
+                    for (j, (ov, nv)) in
+                        o[old_index..old_index + paired].iter().zip(&n[new_index..new_index + paired]).enumerate()
                     {
                         self.value(ov, nv, generic, format!("{pointer}/{}", new_index + j));
                     }
-                    self.members(
-                        ChangeKind::Removed,
-                        o,
-                        old_index + paired,
-                        old_len - paired,
-                        pointer,
-                    );
-                    self.members(
-                        ChangeKind::Added,
-                        n,
-                        new_index + paired,
-                        new_len - paired,
-                        pointer,
-                    );
+                    self.members(ChangeKind::Removed, o, old_index + paired, old_len - paired, pointer);
+                    self.members(ChangeKind::Added, n, new_index + paired, new_len - paired, pointer);
                 }
             }
         }
     }
 
     /// One record per member of `items[start..start + len]`, addressed by position.
-    fn members(
-        &mut self,
-        change: ChangeKind,
-        items: &[Value],
-        start: usize,
-        len: usize,
-        pointer: &str,
-    ) {
+    fn members(&mut self, change: ChangeKind, items: &[Value], start: usize, len: usize, pointer: &str) {
         for (i, v) in items.iter().enumerate().skip(start).take(len) {
             let p = format!("{pointer}/{i}");
             match change {

@@ -10,13 +10,6 @@ pub fn to_patch(old: &Snapshot, new: &Snapshot) -> json_patch::Patch {
 
 /// A unified diff of the pretty canonical JSON of `old` and `new`, with file labels.
 pub fn to_unified_text(old: &Snapshot, new: &Snapshot, old_label: &str, new_label: &str) -> String {
-    let (a, b) = (
-        canonical::to_pretty(&old.to_value()),
-        canonical::to_pretty(&new.to_value()),
-    );
-    similar::TextDiff::from_lines(&a, &b)
-        .unified_diff()
-        .context_radius(3)
-        .header(old_label, new_label)
-        .to_string()
+    let (a, b) = (canonical::to_pretty(&old.to_value()), canonical::to_pretty(&new.to_value()));
+    similar::TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).header(old_label, new_label).to_string()
 }

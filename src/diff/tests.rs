@@ -16,12 +16,7 @@ fn snap(resources: Value) -> Snapshot {
 
 fn changes(a: Value, b: Value) -> Vec<Change> {
     let c = Catalog::built_in().unwrap();
-    diff(
-        &snap(a),
-        &snap(b),
-        c.platform("genesys-cloud").unwrap(),
-        &Exclusions::new(),
-    )
+    diff(&snap(a), &snap(b), c.platform("genesys-cloud").unwrap(), &Exclusions::new())
 }
 
 #[test]
@@ -39,20 +34,11 @@ fn volatile_noise_and_reordered_sets_are_not_drift() {
 
 #[test]
 fn whole_items_added_and_removed_are_one_record_each() {
-    let c = changes(
-        json!({"users": [{"id": "u1", "name": "Old"}]}),
-        json!({"users": [{"id": "u2", "name": "New"}]}),
-    );
+    let c = changes(json!({"users": [{"id": "u1", "name": "Old"}]}), json!({"users": [{"id": "u2", "name": "New"}]}));
     assert_eq!(c.len(), 2);
-    assert_eq!(
-        (c[0].resource_id.as_str(), c[0].change, c[0].path.as_str()),
-        ("u1", ChangeKind::Removed, "")
-    );
+    assert_eq!((c[0].resource_id.as_str(), c[0].change, c[0].path.as_str()), ("u1", ChangeKind::Removed, ""));
     assert_eq!(c[0].resource_name.as_deref(), Some("Old"));
-    assert_eq!(
-        (c[1].resource_id.as_str(), c[1].change),
-        ("u2", ChangeKind::Added)
-    );
+    assert_eq!((c[1].resource_id.as_str(), c[1].change), ("u2", ChangeKind::Added));
 }
 
 #[test]
@@ -70,10 +56,7 @@ fn field_changes_are_one_record_per_leaf() {
         ]
     );
     assert_eq!(c[0].resource_id, "authentication_settings");
-    assert_eq!(
-        (c[1].before.clone(), c[1].after.clone()),
-        (Some(json!(12)), Some(json!(8)))
-    );
+    assert_eq!((c[1].before.clone(), c[1].after.clone()), (Some(json!(12)), Some(json!(8))));
 }
 
 #[test]
@@ -83,10 +66,7 @@ fn map_members_are_matched_by_key_not_position() {
         json!({"users": [{"id": "u1", "authorization": {"roles": [{"id": "r3", "name": "Admin"}, {"id": "r2", "name": "B"}, {"id": "r1", "name": "A"}]}}]}),
     );
     assert_eq!(c.len(), 1);
-    assert_eq!(
-        (c[0].path.as_str(), c[0].change),
-        ("/authorization/roles/r3", ChangeKind::Added)
-    );
+    assert_eq!((c[0].path.as_str(), c[0].change), ("/authorization/roles/r3", ChangeKind::Added));
 }
 
 #[test]
@@ -95,10 +75,7 @@ fn set_members_are_records_on_the_list() {
         json!({"roles": [{"id": "r1", "permissions": ["a", "b"]}]}),
         json!({"roles": [{"id": "r1", "permissions": ["c", "a"]}]}),
     );
-    let got: Vec<_> = c
-        .iter()
-        .map(|c| (c.path.as_str(), c.change, c.before.clone(), c.after.clone()))
-        .collect();
+    let got: Vec<_> = c.iter().map(|c| (c.path.as_str(), c.change, c.before.clone(), c.after.clone())).collect();
     assert_eq!(
         got,
         vec![
@@ -110,11 +87,9 @@ fn set_members_are_records_on_the_list() {
 
 #[test]
 fn reordering_an_ordered_list_is_drift() {
-    let rules = |a: &str, b: &str| json!({"queues": [{"id": "q1", "routingRules": [{"operator": a}, {"operator": b}]}]});
-    let c = changes(
-        rules("MEETS_THRESHOLD", "ANY"),
-        rules("ANY", "MEETS_THRESHOLD"),
-    );
+    let rules =
+        |a: &str, b: &str| json!({"queues": [{"id": "q1", "routingRules": [{"operator": a}, {"operator": b}]}]});
+    let c = changes(rules("MEETS_THRESHOLD", "ANY"), rules("ANY", "MEETS_THRESHOLD"));
     assert!(!c.is_empty());
     assert!(c.iter().all(|c| c.path.starts_with("/routingRules/")));
 }

@@ -161,10 +161,7 @@ mod tests {
             "nested": {"selfUri": "/y", "keep": 1}
         }]}));
         let c = &n.resources["oauth_clients"][0];
-        assert_eq!(
-            c,
-            &json!({"id": "c1", "registeredRedirectUri": ["https://a", "https://b"], "nested": {"keep": 1}})
-        );
+        assert_eq!(c, &json!({"id": "c1", "registeredRedirectUri": ["https://a", "https://b"], "nested": {"keep": 1}}));
     }
 
     #[test]
@@ -176,9 +173,7 @@ mod tests {
     #[test]
     fn redact_only_touches_secrets() {
         let c = Catalog::built_in().unwrap();
-        let mut s = snap(
-            json!({"oauth_clients": [{"id": "c1", "secret": "s", "version": 2, "scope": ["b", "a"]}]}),
-        );
+        let mut s = snap(json!({"oauth_clients": [{"id": "c1", "secret": "s", "version": 2, "scope": ["b", "a"]}]}));
         redact_secrets(&mut s, c.platform("genesys-cloud").unwrap());
         assert_eq!(
             s.resources["oauth_clients"][0],

@@ -60,16 +60,11 @@ impl Bundle {
         if !dir.is_dir() {
             return Err(Error::Usage {
                 message: format!("policy directory {} does not exist", dir.display()),
-                help: Some(
-                    "--policies takes an OPA-style bundle directory (default ./policies)".into(),
-                ),
+                help: Some("--policies takes an OPA-style bundle directory (default ./policies)".into()),
             });
         }
         let paths = crate::input::walk_files(dir, &|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("rego") | Some("json")
-            )
+            matches!(p.extension().and_then(|e| e.to_str()), Some("rego") | Some("json"))
         })?;
         let mut modules = Vec::new();
         let mut data = Value::Object(Map::new());
@@ -79,25 +74,19 @@ impl Bundle {
         for path in paths {
             let rel = rel_path(dir, &path);
             let text = crate::input::read_text(&path)?;
-            files.push(BundleFile {
-                path: rel.clone(),
-                sha256: canonical::sha256_hex(text.as_bytes()),
-            });
+            files.push(BundleFile { path: rel.clone(), sha256: canonical::sha256_hex(text.as_bytes()) });
             if rel.ends_with(".rego") {
                 let info = source::parse_module(&text).map_err(|e| Error::Policy {
                     path: path.clone(),
                     message: e.message.clone(),
                     span: span_at(&text, e.line, 1),
                     src: NamedSource::new(path.display().to_string(), text.clone()),
-                    help: Some("METADATA is a YAML block of '# ' comment lines directly above a package or rule".into()),
+                    help: Some(
+                        "METADATA is a YAML block of '# ' comment lines directly above a package or rule".into(),
+                    ),
                 })?;
                 let is_test = rel.ends_with("_test.rego");
-                modules.push(RegoModule {
-                    path: rel,
-                    text,
-                    info,
-                    is_test,
-                });
+                modules.push(RegoModule { path: rel, text, info, is_test });
                 continue;
             }
             let content: Value = crate::input::parse_json(&path, &text, "a JSON data file")?;
@@ -112,16 +101,10 @@ impl Bundle {
                 .map(|p| p.iter().map(|s| s.to_string_lossy().into_owned()).collect())
                 .unwrap_or_default();
             merge_at(&mut data, &prefix, content).map_err(|at| {
-                Error::invalid(
-                    &path,
-                    format!("data conflict at data.{at}: another file already sets it"),
-                )
+                Error::invalid(&path, format!("data conflict at data.{at}: another file already sets it"))
             })?;
         }
-        let listing: String = files
-            .iter()
-            .map(|f| format!("{}  {}\n", f.sha256, f.path))
-            .collect();
+        let listing: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
         let controls = match controls {
             Some(c) => c,
             None => ControlCatalog::built_in()?,
@@ -139,13 +122,14 @@ impl Bundle {
 
     /// The finding-producing rules of the non-test modules, in package then name order.
     pub fn rules(&self) -> Result<Vec<RuleMeta>> {
-        // Every rule and function name per package, for following helper references.
-        let mut helpers: BTreeMap<&str, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+        // Every rule and function per package, for following references to helpers.
+        let mut symbols = source::SymbolTable::default();
         for m in self.modules.iter().filter(|m| !m.is_test) {
-            let h = helpers.entry(m.info.package.as_str()).or_default();
+            let h = symbols.rules.entry(m.info.package.clone()).or_default();
             for r in &m.info.rules {
                 h.entry(r.name.clone()).or_default().push(r.text.clone());
             }
+            symbols.imports.entry(m.info.package.clone()).or_default().extend(m.info.imports.clone());
         }
         let mut by_path: BTreeMap<(String, String), RuleMeta> = BTreeMap::new();
         for m in self.modules.iter().filter(|m| !m.is_test) {
@@ -154,17 +138,13 @@ impl Bundle {
                     continue;
                 };
                 let key = (m.info.package.clone(), def.name.clone());
-                let meta = rule_meta(m, def, level, &helpers[m.info.package.as_str()]);
+                let meta = rule_meta(m, def, level, &symbols);
                 match by_path.get_mut(&key) {
                     None => {
                         by_path.insert(key, meta);
                     }
                     Some(existing) => {
-                        if def
-                            .annotation
-                            .as_ref()
-                            .and_then(|a| a.custom.get("id"))
-                            .is_some()
+                        if def.annotation.as_ref().and_then(|a| a.custom.get("id")).is_some()
                             && existing.has_id
                             && meta.id != existing.id
                         {
@@ -179,11 +159,9 @@ impl Bundle {
                                 help: Some("findings of one rule cannot be told apart: give each check its own rule name (deny_mfa, deny_password_length, ...)".into()),
                             });
                         }
-                        existing
-                            .reads
-                            .resource_types
-                            .extend(meta.reads.resource_types);
+                        existing.reads.resource_types.extend(meta.reads.resource_types);
                         existing.reads.drift |= meta.reads.drift;
+                        existing.reads.run_keys.extend(meta.reads.run_keys);
                         if !existing.has_id && meta.has_id {
                             let reads = existing.reads.clone();
                             *existing = RuleMeta { reads, ..meta };
@@ -196,18 +174,10 @@ impl Bundle {
     }
 }
 
-fn rule_meta(
-    m: &RegoModule,
-    def: &source::RuleDef,
-    level: Level,
-    helpers: &BTreeMap<String, Vec<String>>,
-) -> RuleMeta {
+fn rule_meta(m: &RegoModule, def: &source::RuleDef, level: Level, symbols: &source::SymbolTable) -> RuleMeta {
     let pkg = m.info.package_annotation.as_ref();
     let rule = def.annotation.as_ref();
-    let custom = |key: &str| {
-        rule.and_then(|a| a.custom.get(key))
-            .or_else(|| pkg.and_then(|a| a.custom.get(key)))
-    };
+    let custom = |key: &str| rule.and_then(|a| a.custom.get(key)).or_else(|| pkg.and_then(|a| a.custom.get(key)));
     let text_of = |key: &str| custom(key).and_then(Value::as_str).map(str::to_string);
     let list_of = |key: &str| -> Option<Vec<String>> {
         custom(key).map(|v| match v {
@@ -217,29 +187,26 @@ fn rule_meta(
     };
     let severity_text = text_of("severity");
     let severity = severity_text.as_deref().and_then(Severity::parse);
+    // `custom.reads` declares what the rule reads: resource type names, `drift`, and
+    // `run.<key>` for keys of data.driftgate.run.
     let reads = match list_of("reads") {
-        Some(types) => Reads {
-            drift: types.iter().any(|t| t == "drift"),
-            resource_types: types.into_iter().filter(|t| t != "drift").collect(),
+        Some(items) => Reads {
+            drift: items.iter().any(|t| t == "drift"),
+            run_keys: items.iter().filter_map(|t| t.strip_prefix("run.")).map(str::to_string).collect(),
+            resource_types: items.into_iter().filter(|t| t != "drift" && !t.starts_with("run.")).collect(),
         },
-        None => source::reads_of(&def.text, helpers),
+        None => source::reads_of(&m.info.package, &def.text, symbols),
     };
-    let id = rule
-        .and_then(|a| a.custom.get("id"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let id = rule.and_then(|a| a.custom.get("id")).and_then(Value::as_str).map(str::to_string);
     RuleMeta {
         has_id: id.is_some(),
         id: id.unwrap_or_else(|| format!("{}.{}", m.info.package, def.name)),
         package: m.info.package.clone(),
         rule: def.name.clone(),
         level,
-        title: rule
-            .and_then(|a| a.title.clone())
-            .or_else(|| pkg.and_then(|a| a.title.clone())),
-        description: rule
-            .and_then(|a| a.description.clone())
-            .or_else(|| pkg.and_then(|a| a.description.clone())),
+        title: rule.and_then(|a| a.title.clone()).or_else(|| pkg.and_then(|a| a.title.clone())),
+        description: rule.and_then(|a| a.description.clone()).or_else(|| pkg.and_then(|a| a.description.clone())),
+        has_severity: severity_text.is_some(),
         unknown_severity: severity_text.filter(|_| severity.is_none()),
         severity: severity.unwrap_or(match level {
             Level::Violation => Severity::Medium,
@@ -272,26 +239,16 @@ fn rel_path(root: &Path, path: &Path) -> String {
 
 /// Merges `content` into `target` at `prefix`, OPA-style: objects merge key by key, and
 /// any other value may be set only once. Returns the dotted path of a conflict.
-pub(crate) fn merge_at(
-    target: &mut Value,
-    prefix: &[String],
-    content: Value,
-) -> std::result::Result<(), String> {
+pub(crate) fn merge_at(target: &mut Value, prefix: &[String], content: Value) -> std::result::Result<(), String> {
     let mut node = target;
     for seg in prefix {
         let obj = node.as_object_mut().ok_or_else(|| prefix.join("."))?;
-        node = obj
-            .entry(seg.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
+        node = obj.entry(seg.clone()).or_insert_with(|| Value::Object(Map::new()));
     }
     merge(node, content, &mut prefix.to_vec())
 }
 
-fn merge(
-    target: &mut Value,
-    content: Value,
-    at: &mut Vec<String>,
-) -> std::result::Result<(), String> {
+fn merge(target: &mut Value, content: Value, at: &mut Vec<String>) -> std::result::Result<(), String> {
     match (target, content) {
         (Value::Object(t), Value::Object(c)) => {
             for (k, v) in c {
@@ -324,19 +281,8 @@ mod tests {
         let mut d = json!({});
         merge_at(&mut d, &[], json!({"a": {"x": 1}})).unwrap();
         merge_at(&mut d, &["a".into()], json!({"y": 2})).unwrap();
-        merge_at(
-            &mut d,
-            &["soc2".into(), "genesys".into()],
-            json!({"params": {"n": 1}}),
-        )
-        .unwrap();
-        assert_eq!(
-            d,
-            json!({"a": {"x": 1, "y": 2}, "soc2": {"genesys": {"params": {"n": 1}}}})
-        );
-        assert_eq!(
-            merge_at(&mut d, &[], json!({"a": {"x": 3}})).unwrap_err(),
-            "a.x"
-        );
+        merge_at(&mut d, &["soc2".into(), "genesys".into()], json!({"params": {"n": 1}})).unwrap();
+        assert_eq!(d, json!({"a": {"x": 1, "y": 2}, "soc2": {"genesys": {"params": {"n": 1}}}}));
+        assert_eq!(merge_at(&mut d, &[], json!({"a": {"x": 3}})).unwrap_err(), "a.x");
     }
 }

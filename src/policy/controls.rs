@@ -42,8 +42,8 @@ struct Inner {
 impl ControlCatalog {
     /// The catalog shipped with driftgate (`policies/controls.json`).
     pub fn built_in() -> Result<Self> {
-        let v: Value = serde_json::from_str(BUILT_IN)
-            .map_err(|e| Error::invalid("policies/controls.json", e.to_string()))?;
+        let v: Value =
+            serde_json::from_str(BUILT_IN).map_err(|e| Error::invalid("policies/controls.json", e.to_string()))?;
         Self::from_value(Path::new("policies/controls.json"), &v)
     }
 
@@ -55,21 +55,10 @@ impl ControlCatalog {
             help: Some("expected {\"controls\": {\"framework\": \"...\", \"criteria\": [{\"id\": \"CC6.1\", \"title\": \"...\"}]}}".into()),
         })?;
         let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = f
-            .controls
-            .criteria
-            .iter()
-            .find(|c| !seen.insert(c.id.clone()))
-        {
-            return Err(Error::invalid(
-                path,
-                format!("criterion {} is listed twice", dup.id),
-            ));
+        if let Some(dup) = f.controls.criteria.iter().find(|c| !seen.insert(c.id.clone())) {
+            return Err(Error::invalid(path, format!("criterion {} is listed twice", dup.id)));
         }
-        Ok(ControlCatalog {
-            framework: f.controls.framework,
-            criteria: f.controls.criteria,
-        })
+        Ok(ControlCatalog { framework: f.controls.framework, criteria: f.controls.criteria })
     }
 
     /// Whether `id` is in the catalog.

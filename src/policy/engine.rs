@@ -58,11 +58,7 @@ impl CompiledPolicies {
             limit: timeout,
             check_interval: NonZeroU32::MIN,
         });
-        for m in bundle
-            .modules
-            .iter()
-            .filter(|m| include_tests || !m.is_test)
-        {
+        for m in bundle.modules.iter().filter(|m| include_tests || !m.is_test) {
             let path = bundle.root.join(&m.path);
             if let Some((line, name, why)) = refused_builtin(&m.text) {
                 return Err(Error::Policy {
@@ -70,7 +66,9 @@ impl CompiledPolicies {
                     span: span_at(&m.text, line, 1),
                     src: NamedSource::new(path.display().to_string(), m.text.clone()),
                     path,
-                    help: Some(format!("{why}; put the data the rule needs into the bundle's data files or --data instead")),
+                    help: Some(format!(
+                        "{why}; put the data the rule needs into the bundle's data files or --data instead"
+                    )),
                 });
             }
             engine
@@ -111,18 +109,12 @@ impl CompiledPolicies {
         engine.set_input(regorus::Value::from(input));
         let mut out = Vec::with_capacity(self.rules.len());
         for (i, rule) in self.rules.iter().enumerate() {
-            let value = engine
-                .eval_rule(rule.path())
-                .map_err(|e| Error::PolicyEval {
-                    rule: format!("{} ({})", rule.id, rule.path()),
-                    message: e.to_string(),
-                })?;
+            let value = engine.eval_rule(rule.path()).map_err(|e| Error::PolicyEval {
+                rule: format!("{} ({})", rule.id, rule.path()),
+                message: e.to_string(),
+            })?;
             let json = serde_json::to_value(&value).unwrap_or(Value::Null);
-            let findings = if value == regorus::Value::Undefined {
-                Vec::new()
-            } else {
-                to_findings(json, rule)
-            };
+            let findings = if value == regorus::Value::Undefined { Vec::new() } else { to_findings(json, rule) };
             out.push(RuleEvaluation { rule: i, findings });
         }
         Ok(out)
@@ -130,18 +122,9 @@ impl CompiledPolicies {
 }
 
 fn to_findings(v: Value, rule: &RuleMeta) -> Vec<RawFinding> {
-    let fallback = || {
-        rule.title
-            .clone()
-            .unwrap_or_else(|| format!("{} fired", rule.path()))
-    };
+    let fallback = || rule.title.clone().unwrap_or_else(|| format!("{} fired", rule.path()));
     match v {
-        Value::Bool(true) => vec![RawFinding {
-            msg: fallback(),
-            resource: None,
-            path: None,
-            details: Map::new(),
-        }],
+        Value::Bool(true) => vec![RawFinding { msg: fallback(), resource: None, path: None, details: Map::new() }],
         Value::Array(items) => items.into_iter().map(|e| element(e, &fallback)).collect(),
         Value::Object(map) => map
             .into_iter()
@@ -157,12 +140,7 @@ fn to_findings(v: Value, rule: &RuleMeta) -> Vec<RawFinding> {
 
 fn element(e: Value, fallback: &dyn Fn() -> String) -> RawFinding {
     match e {
-        Value::String(msg) => RawFinding {
-            msg,
-            resource: None,
-            path: None,
-            details: Map::new(),
-        },
+        Value::String(msg) => RawFinding { msg, resource: None, path: None, details: Map::new() },
         Value::Object(mut map) => {
             let msg = match map.remove("msg") {
                 Some(Value::String(s)) => s,
@@ -171,10 +149,7 @@ fn element(e: Value, fallback: &dyn Fn() -> String) -> RawFinding {
             };
             let resource = match map.remove("resource") {
                 Some(Value::Object(r)) => {
-                    let text = |k: &str| {
-                        r.get(k)
-                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                    };
+                    let text = |k: &str| r.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
                     match (text("type"), text("id")) {
                         (Some(t), Some(id)) => Some((t, id, text("name"))),
                         _ => {
@@ -197,47 +172,25 @@ fn element(e: Value, fallback: &dyn Fn() -> String) -> RawFinding {
                 }
                 None => None,
             };
-            RawFinding {
-                msg,
-                resource,
-                path,
-                details: map,
-            }
+            RawFinding { msg, resource, path, details: map }
         }
-        other => RawFinding {
-            msg: other.to_string(),
-            resource: None,
-            path: None,
-            details: Map::new(),
-        },
+        other => RawFinding { msg: other.to_string(), resource: None, path: None, details: Map::new() },
     }
 }
 
 /// Turns a regorus compile error (which embeds `--> file:line:col`) into a located diagnostic.
 fn compile_error(path: &std::path::Path, text: &str, e: &dyn std::fmt::Display) -> Error {
     static LOC: OnceLock<Regex> = OnceLock::new();
-    let loc =
-        LOC.get_or_init(|| Regex::new(r"--> .*:(\d+):(\d+)").unwrap_or_else(|_| unreachable!()));
+    let loc = LOC.get_or_init(|| Regex::new(r"--> .*:(\d+):(\d+)").unwrap_or_else(|_| unreachable!()));
     let full = e.to_string();
-    let (line, col) = loc
-        .captures(&full)
-        .and_then(|c| Some((c[1].parse().ok()?, c[2].parse().ok()?)))
-        .unwrap_or((1, 1));
-    let message = full
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .trim_start_matches("error: ")
-        .to_string();
+    let (line, col) =
+        loc.captures(&full).and_then(|c| Some((c[1].parse().ok()?, c[2].parse().ok()?))).unwrap_or((1, 1));
+    let message = full.lines().last().unwrap_or("").trim().trim_start_matches("error: ").to_string();
     Error::Policy {
         path: path.to_path_buf(),
         message,
         span: span_at(text, line, col),
         src: NamedSource::new(path.display().to_string(), text.to_string()),
-        help: Some(
-            "policies are Rego v1 (`import rego.v1` is allowed; rules need `if` and `contains`)"
-                .into(),
-        ),
+        help: Some("policies are Rego v1 (`import rego.v1` is allowed; rules need `if` and `contains`)".into()),
     }
 }

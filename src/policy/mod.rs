@@ -10,8 +10,11 @@
 
 mod bundle;
 mod controls;
+pub mod doc;
 mod engine;
+pub mod lint;
 pub mod source;
+pub mod testing;
 mod waivers;
 
 pub use bundle::{Bundle, BundleFile, RegoModule};
@@ -93,6 +96,8 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// `custom.severity` as written, when it is not a known level (lint reports it).
     pub unknown_severity: Option<String>,
+    /// Whether `custom.severity` was given at all.
+    pub has_severity: bool,
     /// `custom.controls`.
     pub controls: Vec<String>,
     /// `custom.remediation`.

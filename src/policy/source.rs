@@ -17,6 +17,8 @@ pub struct ModuleInfo {
     pub package_annotation: Option<Annotation>,
     /// Top-level rule definitions, in source order.
     pub rules: Vec<RuleDef>,
+    /// `import data.x.y [as z]`: alias → package path (`x.y`).
+    pub imports: BTreeMap<String, String>,
 }
 
 /// One top-level definition of a rule or function.
@@ -63,9 +65,7 @@ pub struct SourceError {
 
 fn head_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^(?:default\s+)?([A-Za-z_][A-Za-z0-9_]*)").unwrap_or_else(|_| unreachable!())
-    })
+    RE.get_or_init(|| Regex::new(r"^(?:default\s+)?([A-Za-z_][A-Za-z0-9_]*)").unwrap_or_else(|_| unreachable!()))
 }
 
 /// Parses a module's package, rules and annotations.
@@ -74,6 +74,7 @@ pub fn parse_module(text: &str) -> Result<ModuleInfo, SourceError> {
     let mut package = None;
     let mut package_annotation = None;
     let mut rules: Vec<RuleDef> = Vec::new();
+    let mut imports = BTreeMap::new();
     let mut pending: Option<Annotation> = None;
     let mut i = 0;
     while i < lines.len() {
@@ -85,10 +86,7 @@ pub fn parse_module(text: &str) -> Result<ModuleInfo, SourceError> {
             i += 1;
             while i < lines.len() && lines[i].trim_start().starts_with('#') {
                 let l = lines[i].trim_start();
-                let body = l
-                    .strip_prefix("# ")
-                    .or_else(|| l.strip_prefix('#'))
-                    .unwrap_or("");
+                let body = l.strip_prefix("# ").or_else(|| l.strip_prefix('#')).unwrap_or("");
                 yaml.push_str(body);
                 yaml.push('\n');
                 i += 1;
@@ -118,8 +116,16 @@ pub fn parse_module(text: &str) -> Result<ModuleInfo, SourceError> {
             if let Some(a) = pending.take() {
                 package_annotation = Some(a);
             }
-        } else if line.starts_with("import ") {
+        } else if let Some(rest) = line.strip_prefix("import ") {
             pending = None;
+            let mut words = rest.split_whitespace();
+            if let Some(path) = words.next().and_then(|p| p.strip_prefix("data.")) {
+                let alias = match (words.next(), words.next()) {
+                    (Some("as"), Some(a)) => a.to_string(),
+                    _ => path.rsplit('.').next().unwrap_or(path).to_string(),
+                };
+                imports.insert(alias, path.to_string());
+            }
         } else if let Some(m) = head_re().captures(line) {
             let name = m[1].to_string();
             let end = (i + 1..lines.len())
@@ -132,24 +138,12 @@ pub fn parse_module(text: &str) -> Result<ModuleInfo, SourceError> {
                         && !l.starts_with(']')
                 })
                 .unwrap_or(lines.len());
-            rules.push(RuleDef {
-                name,
-                line: i + 1,
-                text: lines[i..end].join("\n"),
-                annotation: pending.take(),
-            });
+            rules.push(RuleDef { name, line: i + 1, text: lines[i..end].join("\n"), annotation: pending.take() });
         }
         i += 1;
     }
-    let package = package.ok_or(SourceError {
-        line: 1,
-        message: "no package declaration".into(),
-    })?;
-    Ok(ModuleInfo {
-        package,
-        package_annotation,
-        rules,
-    })
+    let package = package.ok_or(SourceError { line: 1, message: "no package declaration".into() })?;
+    Ok(ModuleInfo { package, package_annotation, rules, imports })
 }
 
 /// Whether a rule name produces findings, and of which level.
@@ -170,37 +164,85 @@ pub struct Reads {
     pub resource_types: BTreeSet<String>,
     /// Whether it reads `data.driftgate.drift`.
     pub drift: bool,
+    /// Keys of `data.driftgate.run` it reads (`audit`, ...).
+    pub run_keys: BTreeSet<String>,
 }
 
-/// Finds what `text` reads, following references to other rules and functions of the same
-/// package (`helpers`: name → texts of its definitions).
-pub fn reads_of(text: &str, helpers: &BTreeMap<String, Vec<String>>) -> Reads {
+/// Every rule and function of a bundle, for following references: package → name → the
+/// texts of its definitions; and each package's imports (alias → package).
+#[derive(Debug, Default)]
+pub struct SymbolTable {
+    /// package → rule name → definition texts.
+    pub rules: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// package → alias → imported package.
+    pub imports: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl SymbolTable {
+    /// Resolves a dotted reference seen in `package` to (package, rule) when it names a rule:
+    /// a local rule, `alias.rule` through an import, or `data.<package>.<rule>`.
+    fn resolve(&self, package: &str, token: &str) -> Option<(String, String)> {
+        let segs: Vec<&str> = token.split('.').collect();
+        if let Some(local) = self.rules.get(package) {
+            if local.contains_key(segs[0]) {
+                return Some((package.to_string(), segs[0].to_string()));
+            }
+        }
+        let path: Vec<&str> = if segs[0] == "data" {
+            segs[1..].to_vec()
+        } else if let Some(pkg) = self.imports.get(package).and_then(|i| i.get(segs[0])) {
+            pkg.split('.').chain(segs[1..].iter().copied()).collect()
+        } else {
+            return None;
+        };
+        // The longest prefix that is a package, followed by a rule of it.
+        (1..path.len()).rev().find_map(|n| {
+            let pkg = path[..n].join(".");
+            let rule = path[n];
+            self.rules.get(&pkg)?.get(rule)?;
+            Some((pkg, rule.to_string()))
+        })
+    }
+}
+
+/// Finds what `text` (in `package`) reads, following references to other rules and
+/// functions of the bundle.
+pub fn reads_of(package: &str, text: &str, symbols: &SymbolTable) -> Reads {
     static RES: OnceLock<Regex> = OnceLock::new();
-    static IDENT: OnceLock<Regex> = OnceLock::new();
+    static RUN: OnceLock<Regex> = OnceLock::new();
+    static TOKEN: OnceLock<Regex> = OnceLock::new();
     let res = RES.get_or_init(|| {
         Regex::new(r#"input\.resources(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"]+)"\s*\])"#)
             .unwrap_or_else(|_| unreachable!())
     });
-    let ident = IDENT
-        .get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap_or_else(|_| unreachable!()));
+    let run = RUN.get_or_init(|| {
+        Regex::new(r"data\.driftgate\.run\.([A-Za-z_][A-Za-z0-9_]*)").unwrap_or_else(|_| unreachable!())
+    });
+    let token = TOKEN.get_or_init(|| {
+        Regex::new(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*").unwrap_or_else(|_| unreachable!())
+    });
     let mut reads = Reads::default();
     let mut seen = BTreeSet::new();
-    let mut queue = vec![text.to_string()];
-    while let Some(t) = queue.pop() {
+    let mut queue = vec![(package.to_string(), text.to_string())];
+    while let Some((pkg, t)) = queue.pop() {
         let code = strip_comments(&t);
         for c in res.captures_iter(&code) {
             if let Some(m) = c.get(1).or_else(|| c.get(2)) {
                 reads.resource_types.insert(m.as_str().to_string());
             }
         }
+        for c in run.captures_iter(&code) {
+            reads.run_keys.insert(c[1].to_string());
+        }
         if code.contains("data.driftgate.drift") {
             reads.drift = true;
         }
-        for m in ident.find_iter(&code) {
-            let name = m.as_str();
-            if let Some(texts) = helpers.get(name) {
-                if seen.insert(name.to_string()) {
-                    queue.extend(texts.iter().cloned());
+        for m in token.find_iter(&blank_strings(&code)) {
+            if let Some((p, name)) = symbols.resolve(&pkg, m.as_str()) {
+                if seen.insert((p.clone(), name.clone())) {
+                    for def in &symbols.rules[&p][&name] {
+                        queue.push((p.clone(), def.clone()));
+                    }
                 }
             }
         }
@@ -275,9 +317,7 @@ pub fn refused_builtin(text: &str) -> Option<(usize, &'static str, &'static str)
             if let Some(i) = line.find(name) {
                 let before = line[..i].chars().last();
                 let after = line[i + name.len()..].trim_start().chars().next();
-                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-                    && after == Some('(')
-                {
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') && after == Some('(') {
                     return Some((n + 1, name, why));
                 }
             }
@@ -336,21 +376,34 @@ warn_admins contains {"msg": "admin"} if {
         assert!(m.rules[1].annotation.is_none());
     }
 
+    fn symbols(modules: &[&ModuleInfo]) -> SymbolTable {
+        let mut t = SymbolTable::default();
+        for m in modules {
+            for r in &m.rules {
+                t.rules.entry(m.package.clone()).or_default().entry(r.name.clone()).or_default().push(r.text.clone());
+            }
+            t.imports.insert(m.package.clone(), m.imports.clone());
+        }
+        t
+    }
+
     #[test]
     fn reads_follow_helpers_and_ignore_comments() {
         let m = parse_module(MODULE).unwrap();
-        let mut helpers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for r in &m.rules {
-            helpers
-                .entry(r.name.clone())
-                .or_default()
-                .push(r.text.clone());
-        }
-        let r = reads_of(&m.rules[2].text, &helpers);
-        assert_eq!(
-            r.resource_types.into_iter().collect::<Vec<_>>(),
-            vec!["roles", "users"]
-        );
+        let r = reads_of(&m.package, &m.rules[2].text, &symbols(&[&m]));
+        assert_eq!(r.resource_types.into_iter().collect::<Vec<_>>(), vec!["roles", "users"]);
+    }
+
+    #[test]
+    fn reads_follow_imports_and_data_paths_across_packages() {
+        let lib = parse_module("package soc2.lib\n\nperms(u) := {p | some r in input.resources.roles; p := r.permissions[_]}\n\nlag := data.driftgate.run.audit.lag\n").unwrap();
+        let a = parse_module("package a\n\nimport data.soc2.lib\n\ndeny contains 1 if {\n\tlib.perms(1)\n}\n").unwrap();
+        let b = parse_module("package b\n\ndeny contains 1 if {\n\tdata.soc2.lib.lag > 3\n}\n").unwrap();
+        let t = symbols(&[&lib, &a, &b]);
+        assert_eq!(reads_of("a", &a.rules[0].text, &t).resource_types.into_iter().collect::<Vec<_>>(), vec!["roles"]);
+        let rb = reads_of("b", &b.rules[0].text, &t);
+        assert!(rb.resource_types.is_empty());
+        assert_eq!(rb.run_keys.into_iter().collect::<Vec<_>>(), vec!["audit"]);
     }
 
     #[test]
@@ -362,9 +415,7 @@ warn_admins contains {"msg": "admin"} if {
 
     #[test]
     fn bad_yaml_in_metadata_is_located() {
-        let e =
-            parse_module("package p\n\n# METADATA\n# title: [unclosed\ndeny contains 1 if true\n")
-                .unwrap_err();
+        let e = parse_module("package p\n\n# METADATA\n# title: [unclosed\ndeny contains 1 if true\n").unwrap_err();
         assert_eq!(e.line, 3);
     }
 
@@ -372,10 +423,7 @@ warn_admins contains {"msg": "admin"} if {
     fn entry_levels() {
         assert_eq!(entry_level("deny"), Some(super::super::Level::Violation));
         assert_eq!(entry_level("deny_x"), Some(super::super::Level::Violation));
-        assert_eq!(
-            entry_level("violation_y"),
-            Some(super::super::Level::Violation)
-        );
+        assert_eq!(entry_level("violation_y"), Some(super::super::Level::Violation));
         assert_eq!(entry_level("warn_z"), Some(super::super::Level::Warning));
         assert_eq!(entry_level("denylist"), None);
         assert_eq!(entry_level("allow"), None);

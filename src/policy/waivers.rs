@@ -60,29 +60,23 @@ pub fn parse(path: &Path, v: &Value) -> Result<Vec<Waiver>> {
     let f: File = serde_json::from_value(v.clone()).map_err(|e| Error::Invalid {
         path: path.to_path_buf(),
         message: format!("not a waivers file: {e}"),
-        help: Some("each waiver needs rule, resource {type, id}, reason, owner, approved_by, ticket and expires".into()),
+        help: Some(
+            "each waiver needs rule, resource {type, id}, reason, owner, approved_by, ticket and expires".into(),
+        ),
     })?;
     for (i, w) in f.waivers.iter().enumerate() {
         if expiry(&w.expires).is_none() {
             return Err(Error::Invalid {
                 path: path.to_path_buf(),
                 message: format!("waivers[{i}].expires {:?} is not a date", w.expires),
-                help: Some(
-                    "use YYYY-MM-DD (valid through that day, UTC) or an RFC 3339 instant".into(),
-                ),
+                help: Some("use YYYY-MM-DD (valid through that day, UTC) or an RFC 3339 instant".into()),
             });
         }
-        for (field, value) in [
-            ("reason", &w.reason),
-            ("owner", &w.owner),
-            ("approved_by", &w.approved_by),
-            ("ticket", &w.ticket),
-        ] {
+        for (field, value) in
+            [("reason", &w.reason), ("owner", &w.owner), ("approved_by", &w.approved_by), ("ticket", &w.ticket)]
+        {
             if value.trim().is_empty() {
-                return Err(Error::invalid(
-                    path,
-                    format!("waivers[{i}].{field} is empty"),
-                ));
+                return Err(Error::invalid(path, format!("waivers[{i}].{field} is empty")));
             }
         }
     }
@@ -103,8 +97,7 @@ impl Waiver {
     pub fn covers(&self, rule: &str, resource: Option<(&str, &str)>) -> bool {
         self.rule == rule
             && resource.is_some_and(|(t, id)| {
-                t == self.resource.resource_type
-                    && (self.resource.id == "*" || self.resource.id == id)
+                t == self.resource.resource_type && (self.resource.id == "*" || self.resource.id == id)
             })
     }
 

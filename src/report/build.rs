@@ -36,6 +36,8 @@ pub struct ReportInputs<'a> {
     pub now: OffsetDateTime,
     /// The platform's catalog rules, to name the resources findings point at.
     pub catalog: &'a PlatformRules,
+    /// `data.driftgate.run` as the policies saw it.
+    pub run_context: &'a serde_json::Value,
 }
 
 /// Builds the report.
@@ -52,6 +54,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         fail_on,
         now,
         catalog,
+        run_context,
     } = inputs;
     let names = NameIndex::new(&gated.accepted, catalog);
     let mut waiver_hits = vec![0usize; bundle.waivers.len()];
@@ -63,34 +66,21 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         for raw in eval.findings {
             let resource = raw.resource.map(|(t, id, name)| {
                 let name = name.or_else(|| names.name(&t, &id));
-                ResourceRef {
-                    resource_type: t,
-                    id,
-                    name,
+                ResourceRef { resource_type: t, id, name }
+            });
+            let key = resource.as_ref().map(|r| (r.resource_type.as_str(), r.id.as_str()));
+            let waiver = bundle.waivers.iter().enumerate().find(|(_, w)| w.covers(&meta.id, key)).map(|(i, w)| {
+                waiver_hits[i] += 1;
+                WaiverRef {
+                    status: w.status_at(now),
+                    ticket: w.ticket.clone(),
+                    owner: w.owner.clone(),
+                    approved_by: w.approved_by.clone(),
+                    expires: w.expires.clone(),
+                    reason: w.reason.clone(),
                 }
             });
-            let key = resource
-                .as_ref()
-                .map(|r| (r.resource_type.as_str(), r.id.as_str()));
-            let waiver = bundle
-                .waivers
-                .iter()
-                .enumerate()
-                .find(|(_, w)| w.covers(&meta.id, key))
-                .map(|(i, w)| {
-                    waiver_hits[i] += 1;
-                    WaiverRef {
-                        status: w.status_at(now),
-                        ticket: w.ticket.clone(),
-                        owner: w.owner.clone(),
-                        approved_by: w.approved_by.clone(),
-                        expires: w.expires.clone(),
-                        reason: w.reason.clone(),
-                    }
-                });
-            let active = waiver
-                .as_ref()
-                .is_some_and(|w| w.status == WaiverStatus::Active);
+            let active = waiver.as_ref().is_some_and(|w| w.status == WaiverStatus::Active);
             if meta.level == Level::Violation {
                 if active {
                     per_rule[eval.rule].1 += 1;
@@ -99,8 +89,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
                 }
             }
             findings_per_rule[eval.rule] += 1;
-            let fingerprint =
-                fingerprint(&meta.id, resource.as_ref(), raw.path.as_deref(), &raw.msg);
+            let fingerprint = fingerprint(&meta.id, resource.as_ref(), raw.path.as_deref(), &raw.msg);
             findings.push(Finding {
                 rule: meta.path(),
                 id: meta.id.clone(),
@@ -129,18 +118,16 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         ))
     });
 
-    let quarantined: BTreeMap<&str, usize> =
-        gated.quarantine.iter().fold(BTreeMap::new(), |mut m, q| {
-            *m.entry(q.resource_type.as_str()).or_default() += 1;
-            m
-        });
+    let quarantined: BTreeMap<&str, usize> = gated.quarantine.iter().fold(BTreeMap::new(), |mut m, q| {
+        *m.entry(q.resource_type.as_str()).or_default() += 1;
+        m
+    });
     let rule_results: Vec<RuleResult> = rules
         .iter()
         .enumerate()
         .map(|(i, meta)| {
             let population = population_of(meta, &gated.accepted, &drift);
-            let reason =
-                inconclusive_reason(meta, &gated.accepted, &quarantined, baseline.is_some());
+            let reason = inconclusive_reason(meta, &gated.accepted, &quarantined, baseline.is_some(), run_context);
             let (failed, waived) = per_rule[i];
             let status = if failed > 0 {
                 ControlStatus::Fail
@@ -184,10 +171,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         drift_checked: baseline.is_some(),
         changes: drift.len(),
         violations,
-        warnings: findings
-            .iter()
-            .filter(|f| f.level == Level::Warning)
-            .count(),
+        warnings: findings.iter().filter(|f| f.level == Level::Warning).count(),
         waived: per_rule.iter().map(|p| p.1).sum(),
         quarantined: gated.quarantine.len(),
         controls: counts,
@@ -199,27 +183,17 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         .zip(waiver_hits)
         .map(|(w, matched)| WaiverResult {
             waiver: w.clone(),
-            status: if matched == 0 {
-                WaiverStatus::Stale
-            } else {
-                w.status_at(now)
-            },
+            status: if matched == 0 { WaiverStatus::Stale } else { w.status_at(now) },
             matched,
         })
         .collect();
     Report {
         format: REPORT_FORMAT.to_string(),
-        tool: Tool {
-            name: "driftgate".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
+        tool: Tool { name: "driftgate".into(), version: env!("CARGO_PKG_VERSION").into() },
         run,
         snapshot,
         baseline,
-        policy_bundle: PolicyBundleInfo {
-            sha256: bundle.sha256.clone(),
-            files: bundle.files.clone(),
-        },
+        policy_bundle: PolicyBundleInfo { sha256: bundle.sha256.clone(), files: bundle.files.clone() },
         summary,
         gate,
         controls,
@@ -232,35 +206,17 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
     }
 }
 
-fn fingerprint(
-    rule: &str,
-    resource: Option<&ResourceRef>,
-    path: Option<&str>,
-    msg: &str,
-) -> String {
+fn fingerprint(rule: &str, resource: Option<&ResourceRef>, path: Option<&str>, msg: &str) -> String {
     let text = match resource {
-        Some(r) => format!(
-            "{rule}\0{}\0{}\0{}",
-            r.resource_type,
-            r.id,
-            path.unwrap_or("")
-        ),
+        Some(r) => format!("{rule}\0{}\0{}\0{}", r.resource_type, r.id, path.unwrap_or("")),
         None => format!("{rule}\0\0\0{}\0{msg}", path.unwrap_or("")),
     };
     canonical::sha256_hex(text.as_bytes())[..32].to_string()
 }
 
-fn population_of(
-    meta: &RuleMeta,
-    accepted: &Snapshot,
-    drift: &[Change],
-) -> BTreeMap<String, usize> {
-    let mut p: BTreeMap<String, usize> = meta
-        .reads
-        .resource_types
-        .iter()
-        .map(|t| (t.clone(), accepted.resources.get(t).map_or(0, Vec::len)))
-        .collect();
+fn population_of(meta: &RuleMeta, accepted: &Snapshot, drift: &[Change]) -> BTreeMap<String, usize> {
+    let mut p: BTreeMap<String, usize> =
+        meta.reads.resource_types.iter().map(|t| (t.clone(), accepted.resources.get(t).map_or(0, Vec::len))).collect();
     if meta.reads.drift {
         p.insert("drift".into(), drift.len());
     }
@@ -272,6 +228,7 @@ fn inconclusive_reason(
     accepted: &Snapshot,
     quarantined: &BTreeMap<&str, usize>,
     has_baseline: bool,
+    run_context: &serde_json::Value,
 ) -> Option<String> {
     let mut why = Vec::new();
     for t in &meta.reads.resource_types {
@@ -283,6 +240,11 @@ fn inconclusive_reason(
     }
     if meta.reads.drift && !has_baseline {
         why.push("no baseline, so drift was not checked".into());
+    }
+    for key in &meta.reads.run_keys {
+        if run_context.get(key).is_none_or(serde_json::Value::is_null) {
+            why.push(format!("data.driftgate.run.{key} was not provided"));
+        }
     }
     (!why.is_empty()).then(|| why.join("; "))
 }
@@ -298,21 +260,9 @@ fn control_results(bundle: &Bundle, rules: &[RuleResult]) -> Vec<ControlResult> 
         .controls
         .criteria
         .iter()
-        .map(|c| {
-            control(
-                &c.id,
-                &c.title,
-                c.category.clone(),
-                by_control.get(c.id.as_str()),
-            )
-        })
+        .map(|c| control(&c.id, &c.title, c.category.clone(), by_control.get(c.id.as_str())))
         .collect();
-    let known: BTreeSet<&str> = bundle
-        .controls
-        .criteria
-        .iter()
-        .map(|c| c.id.as_str())
-        .collect();
+    let known: BTreeSet<&str> = bundle.controls.criteria.iter().map(|c| c.id.as_str()).collect();
     for (id, rs) in &by_control {
         if !known.contains(id) {
             out.push(control(id, "(not in the control catalog)", None, Some(rs)));
@@ -321,12 +271,7 @@ fn control_results(bundle: &Bundle, rules: &[RuleResult]) -> Vec<ControlResult> 
     out
 }
 
-fn control(
-    id: &str,
-    title: &str,
-    category: Option<String>,
-    rules: Option<&Vec<&RuleResult>>,
-) -> ControlResult {
+fn control(id: &str, title: &str, category: Option<String>, rules: Option<&Vec<&RuleResult>>) -> ControlResult {
     let rules = rules.map(Vec::as_slice).unwrap_or_default();
     let mut population = BTreeMap::new();
     for r in rules {
@@ -336,17 +281,12 @@ fn control(
     }
     let has = |s: ControlStatus| rules.iter().any(|r| r.status == s);
     let (status, reason) = if rules.is_empty() {
-        (
-            ControlStatus::NotTested,
-            Some("no rule maps to this criterion".to_string()),
-        )
+        (ControlStatus::NotTested, Some("no rule maps to this criterion".to_string()))
     } else if has(ControlStatus::Fail) {
         (ControlStatus::Fail, None)
     } else if has(ControlStatus::Inconclusive) {
-        let why: Vec<String> = rules
-            .iter()
-            .filter_map(|r| r.reason.as_ref().map(|why| format!("{}: {why}", r.id)))
-            .collect();
+        let why: Vec<String> =
+            rules.iter().filter_map(|r| r.reason.as_ref().map(|why| format!("{}: {why}", r.id))).collect();
         (ControlStatus::Inconclusive, Some(why.join("; ")))
     } else if has(ControlStatus::Waived) {
         (ControlStatus::Waived, None)
@@ -372,15 +312,9 @@ pub fn gate(summary: &Summary, fail_on: &[FailOn]) -> Gate {
     let mut reasons = Vec::new();
     for c in &on {
         match c {
-            FailOn::Violation if summary.violations > 0 => {
-                reasons.push(format!("{} violation(s)", summary.violations))
-            }
-            FailOn::Warn if summary.warnings > 0 => {
-                reasons.push(format!("{} warning(s)", summary.warnings))
-            }
-            FailOn::Drift if summary.changes > 0 => {
-                reasons.push(format!("{} drift record(s)", summary.changes))
-            }
+            FailOn::Violation if summary.violations > 0 => reasons.push(format!("{} violation(s)", summary.violations)),
+            FailOn::Warn if summary.warnings > 0 => reasons.push(format!("{} warning(s)", summary.warnings)),
+            FailOn::Drift if summary.changes > 0 => reasons.push(format!("{} drift record(s)", summary.changes)),
             FailOn::Quarantine if summary.quarantined > 0 => {
                 reasons.push(format!("{} quarantined item(s)", summary.quarantined))
             }
@@ -388,11 +322,7 @@ pub fn gate(summary: &Summary, fail_on: &[FailOn]) -> Gate {
         }
     }
     Gate {
-        result: if reasons.is_empty() {
-            GateResult::Pass
-        } else {
-            GateResult::Fail
-        },
+        result: if reasons.is_empty() { GateResult::Pass } else { GateResult::Fail },
         fail_on: on.into_iter().collect(),
         reasons,
     }
@@ -407,11 +337,7 @@ struct NameIndex<'a> {
 
 impl<'a> NameIndex<'a> {
     fn new(snapshot: &'a Snapshot, catalog: &'a PlatformRules) -> Self {
-        NameIndex {
-            snapshot,
-            catalog,
-            cache: Default::default(),
-        }
+        NameIndex { snapshot, catalog, cache: Default::default() }
     }
 
     fn name(&self, rtype: &str, id: &str) -> Option<String> {
@@ -421,12 +347,7 @@ impl<'a> NameIndex<'a> {
             self.snapshot
                 .resources
                 .get(rtype)
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|v| Some((t.identity_of(v)?, t.name_of(v)?)))
-                        .collect()
-                })
+                .map(|items| items.iter().filter_map(|v| Some((t.identity_of(v)?, t.name_of(v)?))).collect())
                 .unwrap_or_default()
         });
         index.get(id).cloned()

@@ -76,30 +76,21 @@ impl GateOutcome {
     pub fn quarantined_ids(&self) -> BTreeMap<&str, HashSet<&str>> {
         let mut out: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
         for q in &self.quarantine {
-            out.entry(q.resource_type.as_str())
-                .or_default()
-                .insert(q.resource_id.as_str());
+            out.entry(q.resource_type.as_str()).or_default().insert(q.resource_id.as_str());
         }
         out
     }
 }
 
 /// Runs the gate over a normalized snapshot.
-pub fn gate(
-    mut normalized: Snapshot,
-    registry: &SchemaRegistry,
-    rules: &PlatformRules,
-) -> GateOutcome {
+pub fn gate(mut normalized: Snapshot, registry: &SchemaRegistry, rules: &PlatformRules) -> GateOutcome {
     let platform = normalized.metadata.platform.clone();
     let mut quarantine = Vec::new();
     let mut types = BTreeMap::new();
     for (rtype, items) in normalized.resources.iter_mut() {
         let t = rules.type_rules(rtype);
         let versions = registry.versions(&platform, rtype);
-        let mut summary = TypeGate {
-            validated: !versions.is_empty(),
-            ..Default::default()
-        };
+        let mut summary = TypeGate { validated: !versions.is_empty(), ..Default::default() };
         let mut seen = HashSet::new();
         let mut kept = Vec::with_capacity(items.len());
         for (index, item) in std::mem::take(items).into_iter().enumerate() {
@@ -124,15 +115,9 @@ pub fn gate(
                 }
                 errors.extend(errs);
             }
-            let newest = versions
-                .first()
-                .map(|v| format!("{platform}/{rtype}/v{}", v.version));
+            let newest = versions.first().map(|v| format!("{platform}/{rtype}/v{}", v.version));
             let identity_error = match &identity {
-                None => Some(format!(
-                    "item has no identity ({} or {})",
-                    t.identity.join(","),
-                    t.name_field
-                )),
+                None => Some(format!("item has no identity ({} or {})", t.identity.join(","), t.name_field)),
                 Some(id) if !seen.insert(id.clone()) => Some(format!("duplicate identity {id:?}")),
                 Some(_) => None,
             };
@@ -150,13 +135,7 @@ pub fn gate(
                     (Some(_), Some(_)) => "identity".to_string(),
                     _ => newest.unwrap_or_else(|| "identity".into()),
                 };
-                quarantine.push(QuarantineRecord {
-                    resource_type: rtype.clone(),
-                    resource_id,
-                    schema,
-                    errors,
-                    item,
-                });
+                quarantine.push(QuarantineRecord { resource_type: rtype.clone(), resource_id, schema, errors, item });
             } else {
                 summary.accepted += 1;
                 if let Some(v) = matched {
@@ -168,11 +147,7 @@ pub fn gate(
         *items = kept;
         types.insert(rtype.clone(), summary);
     }
-    GateOutcome {
-        accepted: normalized,
-        quarantine,
-        types,
-    }
+    GateOutcome { accepted: normalized, quarantine, types }
 }
 
 #[cfg(test)]
@@ -201,18 +176,8 @@ mod tests {
     #[test]
     fn newest_matching_version_is_recorded() {
         let reg = registry(&[
-            (
-                "genesys-cloud",
-                "users",
-                1,
-                json!({"type": "object", "required": ["id"]}),
-            ),
-            (
-                "genesys-cloud",
-                "users",
-                2,
-                json!({"type": "object", "required": ["id", "state"]}),
-            ),
+            ("genesys-cloud", "users", 1, json!({"type": "object", "required": ["id"]})),
+            ("genesys-cloud", "users", 2, json!({"type": "object", "required": ["id", "state"]})),
         ]);
         let c = Catalog::built_in().unwrap();
         let out = gate(
@@ -221,10 +186,7 @@ mod tests {
             c.platform("genesys-cloud").unwrap(),
         );
         assert!(out.quarantine.is_empty());
-        assert_eq!(
-            out.types["users"].versions,
-            BTreeMap::from([("v1".into(), 1), ("v2".into(), 1)])
-        );
+        assert_eq!(out.types["users"].versions, BTreeMap::from([("v1".into(), 1), ("v2".into(), 1)]));
     }
 
     #[test]
@@ -243,10 +205,7 @@ mod tests {
         );
         assert_eq!(out.accepted.resources["users"].len(), 1);
         let q = &out.quarantine[0];
-        assert_eq!(
-            (q.resource_id.as_str(), q.schema.as_str()),
-            ("a", "genesys-cloud/users/v1")
-        );
+        assert_eq!((q.resource_id.as_str(), q.schema.as_str()), ("a", "genesys-cloud/users/v1"));
         assert_eq!(q.errors[0].instance_path, "/state");
         assert_eq!(q.errors[0].schema_path, "/properties/state/enum");
     }
@@ -274,11 +233,7 @@ mod built_in_tests {
         let reg = SchemaRegistry::built_in().unwrap();
         let c = crate::catalog::Catalog::built_in().unwrap();
         for t in c.platform("genesys-cloud").unwrap().declared_types() {
-            assert!(
-                !reg.versions("genesys-cloud", &t.name).is_empty(),
-                "no schema for {}",
-                t.name
-            );
+            assert!(!reg.versions("genesys-cloud", &t.name).is_empty(), "no schema for {}", t.name);
         }
     }
 

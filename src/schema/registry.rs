@@ -24,9 +24,7 @@ pub struct SchemaRegistry {
 
 impl std::fmt::Debug for SchemaRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SchemaRegistry")
-            .field("files", &self.files)
-            .finish()
+        f.debug_struct("SchemaRegistry").field("files", &self.files).finish()
     }
 }
 
@@ -54,15 +52,11 @@ impl SchemaRegistry {
         if !dir.is_dir() {
             return Err(Error::Usage {
                 message: format!("schema directory {} does not exist", dir.display()),
-                help: Some(
-                    "--schemas takes a directory laid out as <platform>/<type>/v<N>.schema.json"
-                        .into(),
-                ),
+                help: Some("--schemas takes a directory laid out as <platform>/<type>/v<N>.schema.json".into()),
             });
         }
         let mut reg = Self::empty();
-        let files =
-            crate::input::walk_files(dir, &|p| p.to_string_lossy().ends_with(".schema.json"))?;
+        let files = crate::input::walk_files(dir, &|p| p.to_string_lossy().ends_with(".schema.json"))?;
         for path in files {
             let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
             let text = crate::input::read_text(&path)?;
@@ -72,10 +66,7 @@ impl SchemaRegistry {
     }
 
     fn add_file(&mut self, rel: &Path, shown: &Path, text: &str) -> Result<()> {
-        let parts: Vec<String> = rel
-            .iter()
-            .map(|s| s.to_string_lossy().into_owned())
-            .collect();
+        let parts: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
         let version = parts
             .last()
             .and_then(|f| f.strip_prefix('v'))
@@ -88,32 +79,20 @@ impl SchemaRegistry {
             ));
         };
         let schema: Value = crate::input::parse_json(shown, text, "a JSON schema")?;
-        self.insert(&parts[0], &parts[1], version, &schema, text)
-            .map_err(|e| match e {
-                Error::Schema { message, span, .. } => Error::Schema {
-                    path: shown.to_path_buf(),
-                    src: NamedSource::new(shown.display().to_string(), text.to_string()),
-                    message,
-                    span,
-                },
-                other => other,
-            })
+        self.insert(&parts[0], &parts[1], version, &schema, text).map_err(|e| match e {
+            Error::Schema { message, span, .. } => Error::Schema {
+                path: shown.to_path_buf(),
+                src: NamedSource::new(shown.display().to_string(), text.to_string()),
+                message,
+                span,
+            },
+            other => other,
+        })
     }
 
     /// Compiles and adds one schema. `text` is its source, for locating errors.
-    pub fn insert(
-        &mut self,
-        platform: &str,
-        rtype: &str,
-        version: u32,
-        schema: &Value,
-        text: &str,
-    ) -> Result<()> {
-        if schema
-            .get("$schema")
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.contains("2020-12"))
-        {
+    pub fn insert(&mut self, platform: &str, rtype: &str, version: u32, schema: &Value, text: &str) -> Result<()> {
+        if schema.get("$schema").and_then(Value::as_str).is_some_and(|s| !s.contains("2020-12")) {
             return Err(Error::Schema {
                 path: PathBuf::from(format!("{platform}/{rtype}/v{version}.schema.json")),
                 message: "the registry takes JSON Schema draft 2020-12 only".into(),
@@ -127,26 +106,17 @@ impl SchemaRegistry {
             span: super::locate::pointer_span(text, e.instance_path().as_str()),
             src: NamedSource::new(String::new(), text.to_string()),
         })?;
-        let list = self
-            .schemas
-            .entry((platform.to_string(), rtype.to_string()))
-            .or_default();
+        let list = self.schemas.entry((platform.to_string(), rtype.to_string())).or_default();
         list.retain(|v| v.version != version);
         list.push(Version { version, validator });
         list.sort_by_key(|v| std::cmp::Reverse(v.version));
-        self.files.push((
-            format!("{platform}/{rtype}/v{version}"),
-            crate::canonical::sha256(schema),
-        ));
+        self.files.push((format!("{platform}/{rtype}/v{version}"), crate::canonical::sha256(schema)));
         Ok(())
     }
 
     /// The versions for a platform and type, newest first (empty when there is none).
     pub(crate) fn versions(&self, platform: &str, rtype: &str) -> &[Version] {
-        self.schemas
-            .get(&(platform.to_string(), rtype.to_string()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.schemas.get(&(platform.to_string(), rtype.to_string())).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// `(schema id, SHA-256 of its canonical JSON)` for every schema loaded.

@@ -47,19 +47,18 @@ pub fn check_json(args: &[&str]) -> (i32, Value) {
     let code = out.status.code().unwrap_or(-1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("stdout is not a report ({e}); exit {code}\nstdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "stdout is not a report ({e}); exit {code}\nstdout: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     (code, report)
 }
 
 /// The status of control `id` in a report.
 pub fn control_status(report: &Value, id: &str) -> String {
-    report["controls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no control {id}"))["status"]
+    report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no control {id}"))
+        ["status"]
         .as_str()
         .unwrap()
         .to_string()

@@ -1,40 +1,80 @@
 # METADATA
 # title: Genesys Cloud user access
-# custom:
-#   controls: [CC6.2, CC6.3]
+# description: Users (GET /api/v2/users?state=any&expand=authorization) and roles (GET /api/v2/authorization/roles).
 package soc2.genesys.access
 
+import data.soc2.genesys.lib
 import rego.v1
 
-params := data.soc2.genesys.params
+user_ref(u) := {"type": "users", "id": u.id, "name": u.name}
 
-# Per-tenant parameters live in tenants/<tenant>/data.json beside this file.
-tenant := object.get(data.soc2.genesys, ["tenants", input.metadata.tenant], {})
-
-approved_admins := object.get(tenant, "approved_admins", [])
-
-admin_role_ids contains r.id if {
+# Roles that carry a privileged permission.
+privileged_role_ids contains r.id if {
 	some r in input.resources.roles
-	r.name in params.admin_role_names
+	lib.covers_any(r.permissions, lib.setting("privileged_permissions"))
 }
 
 # METADATA
-# title: Only approved people hold the admin role
-# description: Holders of the built-in admin role must be on the tenant's approved list (tenants/<tenant>/data.json, approved_admins).
+# title: Only approved people hold privileged roles
+# description: Holders of roles that grant privileged permissions (admin, grants, user administration, telephony administration) must be on the tenant's approved_privileged_users list.
 # custom:
 #   id: GC-CC6.3-01
+#   controls: [CC6.2, CC6.3]
 #   severity: critical
-#   remediation: Remove the admin role from the user, or add the user to the tenant's approved_admins through a reviewed change.
-deny_unapproved_admin contains finding if {
+#   remediation: Remove the role from the user, or add the user to approved_privileged_users through a reviewed change.
+deny_unapproved_privileged contains finding if {
 	some u in input.resources.users
 	u.state != "deleted"
 	some r in u.authorization.roles
-	r.id in admin_role_ids
-	not u.id in approved_admins
+	r.id in privileged_role_ids
+	not u.id in lib.setting("approved_privileged_users")
 	finding := {
-		"msg": sprintf("%s holds the admin role but is not an approved administrator", [u.name]),
-		"resource": {"type": "users", "id": u.id, "name": u.name},
+		"msg": sprintf("%s holds privileged role %q but is not an approved privileged user", [u.name, lib.role_by_id[r.id].name]),
+		"resource": user_ref(u),
 		"path": sprintf("/authorization/roles/%s", [r.id]),
+	}
+}
+
+# METADATA
+# title: Nobody can both grant access and administer telephony
+# description: Segregation of duties - one person holding both access-granting and telephony-administration permissions can route calls to themselves and hide it.
+# custom:
+#   id: GC-CC6.3-02
+#   controls: [CC6.3]
+#   severity: high
+#   remediation: Split the duties across two people, or record a break-glass exception in the tenant's sod_exceptions.
+deny_segregation_of_duties contains finding if {
+	some u in input.resources.users
+	u.state == "active"
+	not u.id in lib.setting("sod_exceptions")
+	held := lib.user_permissions(u)
+	lib.covers_any(held, lib.setting("access_granting_permissions"))
+	lib.covers_any(held, lib.setting("telephony_admin_permissions"))
+	finding := {
+		"msg": sprintf("%s can both grant access and administer telephony", [u.name]),
+		"resource": user_ref(u),
+		"path": "/authorization/roles",
+	}
+}
+
+# METADATA
+# title: Only the built-in admin role uses wildcard permissions
+# description: A custom role with a '*' permission grows silently whenever the platform adds permissions.
+# custom:
+#   id: GC-CC6.3-03
+#   controls: [CC6.3]
+#   severity: medium
+#   remediation: Replace the wildcard with the explicit permissions the role needs.
+deny_wildcard_role contains finding if {
+	some r in input.resources.roles
+	not object.get(r, "defaultRoleId", "") in lib.setting("builtin_admin_role_ids")
+	some p in r.permissions
+	contains(p, "*")
+	finding := {
+		"msg": sprintf("role %q grants wildcard permission %s", [r.name, p]),
+		"resource": {"type": "roles", "id": r.id, "name": r.name},
+		"path": "/permissions",
+		"permission": p,
 	}
 }
 
@@ -43,17 +83,17 @@ deny_unapproved_admin contains finding if {
 # description: Access must be removed when a user leaves or is deactivated.
 # custom:
 #   id: GC-CC6.2-01
-#   severity: medium
 #   controls: [CC6.2]
+#   severity: medium
 #   remediation: Remove the roles from the user (Admin > People > Roles).
 deny_inactive_user_with_roles contains finding if {
 	some u in input.resources.users
 	u.state in {"inactive", "deleted"}
 	some r in u.authorization.roles
-	r.name != "employee"
+	not object.get(lib.role_by_id, [r.id, "defaultRoleId"], "") in lib.setting("default_role_ids")
 	finding := {
-		"msg": sprintf("%s is %s but still holds role %q", [u.name, u.state, r.name]),
-		"resource": {"type": "users", "id": u.id, "name": u.name},
+		"msg": sprintf("%s is %s but still holds role %q", [u.name, u.state, object.get(lib.role_by_id, [r.id, "name"], r.id)]),
+		"resource": user_ref(u),
 		"path": sprintf("/authorization/roles/%s", [r.id]),
 	}
 }

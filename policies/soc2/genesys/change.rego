@@ -1,23 +1,21 @@
 # METADATA
 # title: Genesys Cloud change management
-# custom:
-#   controls: [CC8.1]
 package soc2.genesys.change
 
+import data.soc2.genesys.lib
 import rego.v1
-
-params := data.soc2.genesys.params
 
 # METADATA
 # title: Configuration matches the approved baseline
 # description: Every difference from the approved baseline on a controlled resource type is a change that did not go through review. Approve intended changes by merging an updated baseline.
 # custom:
 #   id: GC-CC8.1-01
+#   controls: [CC8.1]
 #   severity: high
 #   remediation: If the change was intended, run `driftgate baseline update` and merge the reviewed baseline; otherwise revert it in Genesys Cloud.
 deny_unapproved_change contains finding if {
 	some d in data.driftgate.drift
-	d.resource_type in params.controlled_types
+	d.resource_type in lib.setting("controlled_types")
 	finding := {
 		"msg": sprintf("unapproved change to %s %q: %s%s", [d.resource_type, label(d), d.change, at(d.path)]),
 		"resource": {"type": d.resource_type, "id": d.resource_id, "name": label(d)},

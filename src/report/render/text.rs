@@ -39,16 +39,8 @@ fn short(h: &str) -> &str {
 
 fn header(o: &mut String, r: &Report) {
     let s = &r.snapshot;
-    let _ = writeln!(
-        o,
-        "driftgate {} check: {} ({})",
-        r.tool.version, s.tenant, s.platform
-    );
-    let _ = writeln!(
-        o,
-        "run        {}  {} .. {}",
-        r.run.id, r.run.started_at, r.run.finished_at
-    );
+    let _ = writeln!(o, "driftgate {} check: {} ({})", r.tool.version, s.tenant, s.platform);
+    let _ = writeln!(o, "run        {}  {} .. {}", r.run.id, r.run.started_at, r.run.finished_at);
     let _ = writeln!(
         o,
         "snapshot   collected {}  config sha256 {}",
@@ -61,41 +53,22 @@ fn header(o: &mut String, r: &Report) {
                 Some(g) => format!(
                     "  git {}{}",
                     g.commit.as_deref().map_or("(uncommitted)", short),
-                    if g.modified {
-                        " MODIFIED (not approved)"
-                    } else {
-                        ""
-                    }
+                    if g.modified { " MODIFIED (not approved)" } else { "" }
                 ),
                 None => String::new(),
             };
-            let _ = writeln!(
-                o,
-                "baseline   {}  sha256 {}{git}",
-                b.source,
-                short(&b.sha256)
-            );
+            let _ = writeln!(o, "baseline   {}  sha256 {}{git}", b.source, short(&b.sha256));
         }
         None => {
             let _ = writeln!(o, "baseline   none: drift was not checked");
         }
     }
-    let _ = writeln!(
-        o,
-        "policies   {} files  sha256 {}",
-        r.policy_bundle.files.len(),
-        short(&r.policy_bundle.sha256)
-    );
+    let _ = writeln!(o, "policies   {} files  sha256 {}", r.policy_bundle.files.len(), short(&r.policy_bundle.sha256));
     let verdict = match r.gate.result {
         GateResult::Pass => "PASS".to_string(),
         GateResult::Fail => format!("FAIL ({})", r.gate.reasons.join(", ")),
     };
-    let on: Vec<String> = r
-        .gate
-        .fail_on
-        .iter()
-        .map(|f| format!("{f:?}").to_lowercase())
-        .collect();
+    let on: Vec<String> = r.gate.fail_on.iter().map(|f| format!("{f:?}").to_lowercase()).collect();
     let _ = writeln!(o, "\ngate: {verdict}  [fails on: {}]", on.join(", "));
     let sm = &r.summary;
     let _ = writeln!(
@@ -122,16 +95,8 @@ fn controls(o: &mut String, r: &Report) {
         "\nControls: {} PASS, {} FAIL, {} INCONCLUSIVE, {} WAIVED, {} NOT_TESTED",
         c.pass, c.fail, c.inconclusive, c.waived, c.not_tested
     );
-    for ctl in r
-        .controls
-        .iter()
-        .filter(|c| c.status != ControlStatus::NotTested)
-    {
-        let pop: Vec<String> = ctl
-            .population
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+    for ctl in r.controls.iter().filter(|c| c.status != ControlStatus::NotTested) {
+        let pop: Vec<String> = ctl.population.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(
             o,
             "  {:<12} {:<6} {}  [{} rule(s), {} finding(s); population {}]",
@@ -140,22 +105,14 @@ fn controls(o: &mut String, r: &Report) {
             ctl.title,
             ctl.rules.len(),
             ctl.findings,
-            if pop.is_empty() {
-                "-".to_string()
-            } else {
-                pop.join(" ")
-            }
+            if pop.is_empty() { "-".to_string() } else { pop.join(" ") }
         );
         if let (ControlStatus::Inconclusive, Some(why)) = (ctl.status, &ctl.reason) {
             let _ = writeln!(o, "               why: {why}");
         }
     }
-    let untested: Vec<&str> = r
-        .controls
-        .iter()
-        .filter(|c| c.status == ControlStatus::NotTested)
-        .map(|c| c.id.as_str())
-        .collect();
+    let untested: Vec<&str> =
+        r.controls.iter().filter(|c| c.status == ControlStatus::NotTested).map(|c| c.id.as_str()).collect();
     if !untested.is_empty() {
         let _ = writeln!(o, "  NOT_TESTED   {}", untested.join(" "));
     }
@@ -173,31 +130,11 @@ fn findings(o: &mut String, r: &Report) {
             (Level::Violation, _) => "VIOLATION",
             (Level::Warning, _) => "WARNING",
         };
-        let _ = writeln!(
-            o,
-            "  {level:<9} [{}] {} ({}): {}",
-            f.severity.as_str(),
-            f.id,
-            f.controls.join(", "),
-            f.msg
-        );
+        let _ = writeln!(o, "  {level:<9} [{}] {} ({}): {}", f.severity.as_str(), f.id, f.controls.join(", "), f.msg);
         if let Some(res) = &f.resource {
-            let name = res
-                .name
-                .as_deref()
-                .map(|n| format!(" \"{n}\""))
-                .unwrap_or_default();
-            let path = f
-                .path
-                .as_deref()
-                .filter(|p| !p.is_empty())
-                .map(|p| format!(" at {p}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                o,
-                "            {}/{}{name}{path}",
-                res.resource_type, res.id
-            );
+            let name = res.name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default();
+            let path = f.path.as_deref().filter(|p| !p.is_empty()).map(|p| format!(" at {p}")).unwrap_or_default();
+            let _ = writeln!(o, "            {}/{}{name}{path}", res.resource_type, res.id);
         }
         if let Some(w) = &f.waiver {
             let _ = writeln!(
@@ -234,70 +171,37 @@ fn drift(o: &mut String, r: &Report) {
     }
     let _ = writeln!(o, "\nDrift ({} record(s)):", r.drift.len());
     for c in &r.drift {
-        let name = c
-            .resource_name
-            .as_deref()
-            .map(|n| format!(" \"{n}\""))
-            .unwrap_or_default();
+        let name = c.resource_name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default();
         let what = match c.change {
             ChangeKind::Added => format!("added {}", show(&c.after)),
             ChangeKind::Removed => format!("removed {}", show(&c.before)),
             ChangeKind::Modified => format!("{} -> {}", show(&c.before), show(&c.after)),
         };
-        let path = if c.path.is_empty() {
-            String::new()
-        } else {
-            format!(" at {}", c.path)
-        };
-        let _ = writeln!(
-            o,
-            "  {}/{}{name}{path}: {what}",
-            c.resource_type, c.resource_id
-        );
+        let path = if c.path.is_empty() { String::new() } else { format!(" at {}", c.path) };
+        let _ = writeln!(o, "  {}/{}{name}{path}: {what}", c.resource_type, c.resource_id);
     }
 }
 
 fn quarantine(o: &mut String, r: &Report) {
-    let unchecked: Vec<&str> = r
-        .schema_gate
-        .iter()
-        .filter(|(_, g)| !g.validated)
-        .map(|(t, _)| t.as_str())
-        .collect();
+    let unchecked: Vec<&str> = r.schema_gate.iter().filter(|(_, g)| !g.validated).map(|(t, _)| t.as_str()).collect();
     if !unchecked.is_empty() {
-        let _ = writeln!(
-            o,
-            "\nSchema gate: no schema for {} (items passed unchecked)",
-            unchecked.join(", ")
-        );
+        let _ = writeln!(o, "\nSchema gate: no schema for {} (items passed unchecked)", unchecked.join(", "));
     }
     if r.quarantine.is_empty() {
         return;
     }
-    let _ = writeln!(
-        o,
-        "\nQuarantine ({} item(s), kept out of diff and policies):",
-        r.quarantine.len()
-    );
+    let _ = writeln!(o, "\nQuarantine ({} item(s), kept out of diff and policies):", r.quarantine.len());
     for q in &r.quarantine {
         let _ = writeln!(o, "  {}/{} ({})", q.resource_type, q.resource_id, q.schema);
         for e in &q.errors {
-            let at = if e.instance_path.is_empty() {
-                "(item)"
-            } else {
-                &e.instance_path
-            };
+            let at = if e.instance_path.is_empty() { "(item)" } else { &e.instance_path };
             let _ = writeln!(o, "    {} {at}: {}", e.schema, e.message);
         }
     }
 }
 
 fn waivers(o: &mut String, r: &Report) {
-    let notable: Vec<_> = r
-        .waivers
-        .iter()
-        .filter(|w| w.status != WaiverStatus::Active)
-        .collect();
+    let notable: Vec<_> = r.waivers.iter().filter(|w| w.status != WaiverStatus::Active).collect();
     if notable.is_empty() {
         return;
     }

@@ -1,0 +1,32 @@
+package soc2.genesys.monitoring_test
+
+import data.soc2.genesys.monitoring
+import rego.v1
+
+inp := {"metadata": {"tenant": "t"}, "resources": {"organization": [{"id": "o", "name": "Org"}], "wfm_management_units": [{"id": "mu1", "name": "MU"}, {"id": "mu2", "name": "MU2", "approval": "CHG-1"}]}}
+
+test_stale_audit_checkpoint_is_denied if {
+	run := {"time": "2026-11-22T08:00:00Z", "audit": {"checkpoint": "2026-11-20T08:00:00Z"}}
+	some f in monitoring.deny_audit_lag with input as inp with data.driftgate.run as run
+	contains(f.msg, "48 h behind")
+}
+
+test_current_audit_checkpoint_passes if {
+	run := {"time": "2026-11-22T08:00:00Z", "audit": {"checkpoint": "2026-11-22T07:00:00Z"}}
+	count(monitoring.deny_audit_lag) == 0 with input as inp with data.driftgate.run as run
+}
+
+drift := [
+	{"resource_type": "wfm_management_units", "resource_id": "mu1", "change": "modified", "path": "/name"},
+	{"resource_type": "wfm_management_units", "resource_id": "mu2", "change": "modified", "path": "/name"},
+]
+
+test_wfm_change_without_approval_is_denied if {
+	findings := monitoring.deny_wfm_change_unapproved with input as inp with data.driftgate.drift as drift
+		with data.soc2.genesys.tenants as {"t": {"wfm_approval_field": "approval"}}
+	{f.resource.id | some f in findings} == {"mu1"}
+}
+
+test_wfm_rule_is_inert_when_the_tenant_records_no_approvals if {
+	count(monitoring.deny_wfm_change_unapproved) == 0 with input as inp with data.driftgate.drift as drift
+}
