@@ -14,11 +14,13 @@ pub mod catalog;
 pub mod check;
 pub mod diff;
 pub mod error;
+pub mod evidence;
 pub mod fsutil;
 pub mod input;
 pub mod normalize;
 pub mod policy;
 pub mod report;
+pub mod run;
 pub mod schema;
 pub mod snapshot;
 

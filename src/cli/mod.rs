@@ -3,6 +3,7 @@
 //! prints or writes what it got back.
 
 mod check;
+mod evidence;
 mod policy;
 mod snapshot_cmds;
 
@@ -23,6 +24,13 @@ enum Command {
     ///
     /// Exit codes: 0 clean, 1 the gate failed, 2 the check could not be done.
     Check(check::CheckArgs),
+    /// The daily job: check, write a signed evidence package, store it, verify the chain.
+    ///
+    /// Exit codes: 0 clean, 1 the gate failed (evidence is still written), 2 the job could not be done.
+    Run(evidence::RunArgs),
+    /// Evidence keys and verification.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Manage approved baselines.
     #[command(subcommand)]
     Baseline(snapshot_cmds::BaselineCommand),
@@ -40,6 +48,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Run(a) => evidence::run_cmd(a),
+        Command::Evidence(c) => evidence::evidence(c),
         Command::Baseline(c) => snapshot_cmds::baseline(c),
         Command::Diff(a) => snapshot_cmds::diff(a),
         Command::Normalize(a) => snapshot_cmds::normalize(a),

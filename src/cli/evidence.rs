@@ -1,0 +1,187 @@
+//! `driftgate run`, `driftgate evidence keygen`, `driftgate evidence verify`.
+
+use clap::{Args, Subcommand};
+use driftgate::evidence::store::LocalStore;
+use driftgate::evidence::{verify_store, PublicKey, Signer25519, VerifyOptions};
+use driftgate::run::{exit_code, run, Config, RunOverrides};
+use driftgate::{Error, Result};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Configuration file (TOML): tenants, store, signing key source, check settings.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Check this snapshot instead of collecting (its tenant comes from the snapshot).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// Local evidence store directory (overrides the config's store).
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// Policy bundle directory.
+    #[arg(long, value_name = "DIR")]
+    policies: Option<PathBuf>,
+    /// Baseline path or git:<rev>:<path>.
+    #[arg(long, value_name = "PATH")]
+    baseline: Option<String>,
+    /// Private signing key file (or set DRIFTGATE_SIGNING_KEY, or signing.key_file).
+    #[arg(long, value_name = "FILE")]
+    signing_key: Option<PathBuf>,
+    /// Only this tenant of the config.
+    #[arg(long, value_name = "NAME")]
+    tenant: Option<String>,
+    /// Days to retain the objects.
+    #[arg(long, value_name = "DAYS")]
+    retention_days: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Write a new Ed25519 key pair: DIR/driftgate.key (private, mode 0600) and DIR/driftgate.pub.
+    Keygen(KeygenArgs),
+    /// Verify a store: hashes, chains, signatures, gaps, forks, missing or extra files, missing days.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Directory for the key files (created if needed; existing key files are never replaced).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The store: a directory.
+    store: String,
+    /// Only this tenant.
+    #[arg(long, value_name = "NAME")]
+    tenant: Option<String>,
+    /// First day that must have a run (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", requires = "to")]
+    from: Option<String>,
+    /// Last day that must have a run (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", requires = "from")]
+    to: Option<String>,
+    /// The public key to trust (default: driftgate.pub in the store, which an attacker who
+    /// can write the store could replace: auditors should pass their own copy).
+    #[arg(long, value_name = "FILE")]
+    public_key: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+}
+
+pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
+    let config = match &a.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let overrides = RunOverrides {
+        snapshot: a.snapshot,
+        store: a.store,
+        policies: a.policies,
+        baseline: a.baseline,
+        signing_key: a.signing_key,
+        tenant: a.tenant,
+        retention_days: a.retention_days,
+    };
+    let runs = run(&config, &overrides)?;
+    for r in &runs {
+        if let Some(t) = &r.text {
+            super::print(t);
+        }
+        let w = &r.written;
+        let rolled = if w.rolled_forward.is_empty() {
+            String::new()
+        } else {
+            format!(" (committed interrupted run(s) {:?} first)", w.rolled_forward)
+        };
+        eprintln!(
+            "driftgate: evidence for {} stored as sequence {}{rolled}: {} (sha256 {})",
+            r.tenant, w.sequence, w.manifest_key, w.manifest_sha256
+        );
+        if r.verified.ok() {
+            let t = r.verified.tenants.first();
+            eprintln!("driftgate: store verified: chain of {} package(s) intact", t.map_or(0, |t| t.packages));
+        } else {
+            eprint!("{}", r.verified.to_text());
+            eprintln!("driftgate: the evidence store FAILED verification after this write");
+        }
+    }
+    Ok(ExitCode::from(exit_code(&runs)))
+}
+
+pub fn evidence(c: EvidenceCommand) -> Result<ExitCode> {
+    match c {
+        EvidenceCommand::Keygen(a) => keygen(a),
+        EvidenceCommand::Verify(a) => verify(a),
+    }
+}
+
+fn keygen(a: KeygenArgs) -> Result<ExitCode> {
+    let key = Signer25519::generate()?;
+    std::fs::create_dir_all(&a.out).map_err(|source| Error::Write { path: a.out.clone(), source })?;
+    let write_new = |name: &str, text: &str, mode: u32| -> Result<PathBuf> {
+        let path = a.out.join(name);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(mode);
+        }
+        let _ = mode;
+        let mut f = opts.open(&path).map_err(|source| Error::Write { path: path.clone(), source })?;
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(|source| Error::Write { path: path.clone(), source })?;
+        Ok(path)
+    };
+    let private = write_new("driftgate.key", &key.to_file_text(), 0o600)?;
+    let public = write_new("driftgate.pub", &key.public().to_file_text(), 0o644)?;
+    eprintln!(
+        "driftgate: wrote {} (keep it secret: never commit it or copy it into a store) and {} (fingerprint {})",
+        private.display(),
+        public.display(),
+        key.public().fingerprint()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_day(s: &str) -> Result<time::Date> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| Error::Usage { message: format!("{s:?} is not a date"), help: Some("use YYYY-MM-DD".into()) })
+}
+
+fn verify(a: VerifyArgs) -> Result<ExitCode> {
+    let dir = PathBuf::from(&a.store);
+    if !dir.is_dir() {
+        return Err(Error::Usage {
+            message: format!("evidence store {} is not a directory", a.store),
+            help: Some("give the store's root directory".into()),
+        });
+    }
+    let store = LocalStore::new(dir);
+    let public_key = match &a.public_key {
+        Some(p) => Some(PublicKey::parse(&driftgate::input::read_text(p)?, &p.display().to_string())?),
+        None => None,
+    };
+    let opts = VerifyOptions {
+        tenant: a.tenant,
+        from: a.from.as_deref().map(parse_day).transpose()?,
+        to: a.to.as_deref().map(parse_day).transpose()?,
+        public_key,
+    };
+    let report = verify_store(&store, &opts)?;
+    if a.format == "json" {
+        let mut v = serde_json::to_value(&report).unwrap_or_default();
+        v["ok"] = serde_json::json!(report.ok());
+        super::print(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
+    } else {
+        super::print(&report.to_text());
+    }
+    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

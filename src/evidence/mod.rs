@@ -1,0 +1,15 @@
+//! Evidence: the seventh stage. Each run's raw and normalized snapshot, report, rendered
+//! reports and quarantine are written once into a store, listed with their hashes in a
+//! signed manifest, and chained per tenant (each manifest holds the previous one's hash),
+//! so that an auditor can verify completeness and integrity without trusting driftgate.
+
+pub mod keys;
+pub mod manifest;
+mod package;
+pub mod store;
+pub mod verify;
+
+pub use keys::{PublicKey, Signer25519};
+pub use manifest::{ChainEntry, Manifest};
+pub use package::{write_package, PackageInput, Written, VERIFIER_SCRIPT};
+pub use verify::{verify_store, Problem, VerifyOptions, VerifyReport};

@@ -1,0 +1,196 @@
+//! Writing one run's evidence package and committing it to the tenant's chain.
+
+use super::keys::Signer25519;
+use super::manifest::{chain_key, ChainEntry, Manifest, ManifestFile, MANIFEST_VERSION};
+use super::store::{Created, Store};
+use super::verify;
+use crate::canonical;
+use crate::error::{Error, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// The standalone verifier written into every store root.
+pub const VERIFIER_SCRIPT: &str = include_str!("verify_evidence.py");
+
+/// What goes into a package, besides what the manifest computes.
+#[derive(Debug, Clone)]
+pub struct PackageInput {
+    /// Tenant.
+    pub tenant: String,
+    /// Platform.
+    pub platform: String,
+    /// The run's id (unique; names the package directory).
+    pub run_id: String,
+    /// The snapshot's collection id.
+    pub collection_id: String,
+    /// Files: path inside the package → bytes.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// What collected the snapshot.
+    pub collector: Value,
+    /// Endpoints and parameters used.
+    pub endpoints: Value,
+    /// Items per resource type as collected.
+    pub record_counts: BTreeMap<String, usize>,
+    /// Configuration digest of the snapshot.
+    pub snapshot_sha256: String,
+    /// Policy bundle hash.
+    pub policy_bundle_sha256: String,
+    /// Baseline file hash.
+    pub baseline_sha256: Option<String>,
+    /// How long to keep it.
+    pub retention_days: u32,
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Its sequence in the tenant's chain.
+    pub sequence: u64,
+    /// Store key of the manifest.
+    pub manifest_key: String,
+    /// SHA-256 of the manifest bytes.
+    pub manifest_sha256: String,
+    /// Packages that an interrupted run had left complete but uncommitted, committed now.
+    pub rolled_forward: Vec<u64>,
+}
+
+/// Writes the package, signs its manifest and commits it as the tenant's next chain link.
+pub fn write_package(
+    store: &dyn Store,
+    key: &Signer25519,
+    input: PackageInput,
+    now: OffsetDateTime,
+) -> Result<Written> {
+    let _lock = store.lock(&input.tenant)?;
+    let created_at = crate::check::rfc3339(now);
+    let retain = crate::check::rfc3339(now + time::Duration::days(i64::from(input.retention_days)));
+    publish_root_files(store, key, &retain)?;
+
+    let (mut head, rolled_forward) = head_after_roll_forward(store, key, &input.tenant, &retain)?;
+    let sequence = head.as_ref().map_or(1, |h| h.sequence + 1);
+    let date = now.date();
+    let prefix =
+        format!("{}/{:04}/{:02}/{:02}/{}", input.tenant, date.year(), u8::from(date.month()), date.day(), input.run_id);
+    let mut files = Vec::new();
+    for (path, bytes) in &input.files {
+        let k = format!("{prefix}/{path}");
+        if store.create(&k, bytes, &retain)? == Created::Exists {
+            return Err(Error::Usage {
+                message: format!("evidence object {k} already exists"),
+                help: Some("run ids are unique per run; is another process writing the same run?".into()),
+            });
+        }
+        files.push(ManifestFile {
+            path: path.clone(),
+            sha256: canonical::sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        });
+    }
+    let mut manifest = Manifest {
+        manifest_version: MANIFEST_VERSION,
+        collection_id: input.collection_id,
+        run_id: input.run_id.clone(),
+        tenant: input.tenant.clone(),
+        platform: input.platform,
+        sequence,
+        created_at,
+        files,
+        previous_manifest_sha256: head.take().map(|h| h.manifest_sha256),
+        collector: input.collector,
+        tool: json!({"name": "driftgate", "version": env!("CARGO_PKG_VERSION")}),
+        endpoints: input.endpoints,
+        record_counts: input.record_counts,
+        snapshot_sha256: input.snapshot_sha256,
+        policy_bundle_sha256: input.policy_bundle_sha256,
+        baseline_sha256: input.baseline_sha256,
+        retention_until: retain.clone(),
+        storage: store.info(),
+        signing_key_fingerprint: String::new(),
+        signature: String::new(),
+    };
+    manifest.sign(key);
+    let bytes = manifest.to_file_bytes();
+    let manifest_key = format!("{prefix}/manifest.json");
+    store.create(&manifest_key, &bytes, &retain)?;
+    let entry = ChainEntry {
+        sequence,
+        run_id: input.run_id,
+        manifest: manifest_key.clone(),
+        manifest_sha256: canonical::sha256_hex(&bytes),
+    };
+    commit(store, &input.tenant, &entry, &retain)?;
+    Ok(Written { sequence, manifest_key, manifest_sha256: entry.manifest_sha256, rolled_forward })
+}
+
+fn commit(store: &dyn Store, tenant: &str, entry: &ChainEntry, retain: &str) -> Result<()> {
+    let bytes = canonical::to_pretty(&serde_json::to_value(entry).unwrap_or(Value::Null)).into_bytes();
+    match store.create(&chain_key(tenant, entry.sequence), &bytes, retain)? {
+        Created::Written => Ok(()),
+        Created::Exists => Err(Error::Usage {
+            message: format!(
+                "another run committed sequence {} of tenant {tenant} first; this run's package ({}) is left uncommitted",
+                entry.sequence, entry.manifest
+            ),
+            help: Some("two runs for one tenant ran at once; run again (the chain itself is intact)".into()),
+        }),
+    }
+}
+
+/// Writes the public key and the standalone verifier at the store root the first time, and
+/// refuses to sign with a key other than the one the store publishes.
+fn publish_root_files(store: &dyn Store, key: &Signer25519, retain: &str) -> Result<()> {
+    let public = key.public().to_file_text();
+    store.create("driftgate.pub", public.as_bytes(), retain)?;
+    let published = store.get("driftgate.pub")?.unwrap_or_default();
+    if published != public.as_bytes() {
+        return Err(Error::Usage {
+            message: format!("the store {} publishes another signing key (driftgate.pub)", store.location()),
+            help: Some("sign with the key whose public half is driftgate.pub; a key rotation needs a new store".into()),
+        });
+    }
+    store.create("verify_evidence.py", VERIFIER_SCRIPT.as_bytes(), retain)?;
+    Ok(())
+}
+
+/// The tenant's chain head, after committing any complete package an interrupted run left
+/// behind as the next link.
+fn head_after_roll_forward(
+    store: &dyn Store,
+    key: &Signer25519,
+    tenant: &str,
+    retain: &str,
+) -> Result<(Option<ChainEntry>, Vec<u64>)> {
+    let chain = verify::load_chain(store, tenant)?;
+    let mut head = chain.last().cloned();
+    let chained: std::collections::HashSet<String> = chain.iter().map(|e| e.manifest.clone()).collect();
+    let mut rolled = Vec::new();
+    let orphans: Vec<String> =
+        verify::manifest_keys(store, tenant)?.into_iter().filter(|k| !chained.contains(k)).collect();
+    loop {
+        let next = head.as_ref().map_or(1, |h| h.sequence + 1);
+        let prev = head.as_ref().map(|h| h.manifest_sha256.clone());
+        let found = orphans.iter().find_map(|k| {
+            let bytes = store.get(k).ok()??;
+            let m: Manifest = serde_json::from_slice(&bytes).ok()?;
+            let complete = m.sequence == next
+                && m.previous_manifest_sha256 == prev
+                && m.signature_valid(&key.public())
+                && verify::package_files_intact(store, k, &m);
+            complete.then(|| ChainEntry {
+                sequence: m.sequence,
+                run_id: m.run_id,
+                manifest: k.clone(),
+                manifest_sha256: canonical::sha256_hex(&bytes),
+            })
+        });
+        match found {
+            Some(entry) => {
+                commit(store, tenant, &entry, retain)?;
+                rolled.push(entry.sequence);
+                head = Some(entry);
+            }
+            None => return Ok((head, rolled)),
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Evidence stores: where packages are written once and never changed. One trait, one file
+//! per backend (`local`, `s3`).
+
+mod local;
+
+pub use local::LocalStore;
+
+use super::manifest::StorageInfo;
+use crate::error::Result;
+
+/// What a create-once write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// The object was written.
+    Written,
+    /// An object already exists under that key; nothing was written.
+    Exists,
+}
+
+/// A write-once object store.
+pub trait Store {
+    /// Kind, lock mode and legal hold, as the manifest records them.
+    fn info(&self) -> StorageInfo;
+    /// Where it is, for messages (`/var/evidence`, `s3://bucket/prefix`).
+    fn location(&self) -> String;
+    /// Serializes writers of one tenant where the backend can (a file lock locally); the
+    /// chain entry's create-once write guards against forks everywhere.
+    fn lock(&self, tenant: &str) -> Result<Box<dyn std::any::Any>>;
+    /// Creates `key` with `bytes` unless it exists; never overwrites. `retain_until` (UTC,
+    /// RFC 3339) is applied where the backend supports retention.
+    fn create(&self, key: &str, bytes: &[u8], retain_until: &str) -> Result<Created>;
+    /// Reads `key` (its oldest version where the backend keeps versions).
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Every key under `prefix`, sorted.
+    fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    /// How many versions of `key` exist (1 for a backend without versions, 0 if none).
+    fn versions(&self, key: &str) -> Result<usize>;
+}

@@ -1,0 +1,449 @@
+//! `run`: the daily job — check → evidence package → store → verify — for one tenant or
+//! every tenant of a `driftgate.toml`. Relative paths in the config are relative to the
+//! config file; every value a one-off run needs has a flag that overrides it.
+
+use crate::baseline::BaselineSource;
+use crate::check::{run_check, BaselineChoice, CheckOptions, CheckRun};
+use crate::error::{Error, Result};
+use crate::evidence::store::{LocalStore, Store};
+use crate::evidence::{verify_store, write_package, PackageInput, Signer25519, VerifyOptions, Written};
+use crate::report::{renderer, FailOn, GateResult, FORMATS};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where evidence goes.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// The signing key's source.
+    #[serde(default)]
+    pub signing: SigningConfig,
+    /// How checks run.
+    #[serde(default)]
+    pub check: CheckConfig,
+    /// The tenants.
+    #[serde(default)]
+    pub tenants: Vec<TenantConfig>,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `local` (default) or `s3`.
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// Directory of a local store.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Days to keep each object (default 400: a Type II window of a year and a margin).
+    #[serde(default = "default_retention")]
+    pub retention_days: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { kind: default_kind(), path: None, retention_days: default_retention() }
+    }
+}
+
+fn default_kind() -> String {
+    "local".into()
+}
+
+fn default_retention() -> u32 {
+    400
+}
+
+/// `[signing]`: a key file or an environment variable holding the key. Never the key.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningConfig {
+    /// Private key file.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// Name of the environment variable holding the private key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+}
+
+/// `[check]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Policy bundle.
+    #[serde(default = "default_policies")]
+    pub policies: PathBuf,
+    /// Directory of `<tenant>.json` baselines.
+    #[serde(default = "default_baselines")]
+    pub baselines: PathBuf,
+    /// Extra gate conditions.
+    #[serde(default)]
+    pub fail_on: Vec<String>,
+    /// Rendered formats stored with the package (report.json always is).
+    #[serde(default = "default_formats")]
+    pub formats: Vec<String>,
+    /// Per-rule evaluation limit.
+    #[serde(default = "default_timeout")]
+    pub policy_timeout_secs: u64,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            policies: default_policies(),
+            baselines: default_baselines(),
+            fail_on: Vec::new(),
+            formats: default_formats(),
+            policy_timeout_secs: default_timeout(),
+        }
+    }
+}
+
+fn default_policies() -> PathBuf {
+    "policies".into()
+}
+fn default_baselines() -> PathBuf {
+    "baselines".into()
+}
+fn default_formats() -> Vec<String> {
+    vec!["json".into(), "text".into()]
+}
+fn default_timeout() -> u64 {
+    30
+}
+
+/// `[[tenants]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Tenant name (the baseline's file name and the store's top-level directory).
+    pub name: String,
+    /// `genesys-cloud` or `nice-cxone`.
+    pub platform: String,
+    /// Region or domain.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// A snapshot file to use instead of collecting.
+    #[serde(default)]
+    pub snapshot: Option<PathBuf>,
+    /// Baseline path or `git:<rev>:<path>` (default `<baselines>/<name>.json`).
+    #[serde(default)]
+    pub baseline: Option<String>,
+    /// Names of the environment variables (or a file) holding the API credentials.
+    #[serde(default)]
+    pub credentials: Option<CredentialsConfig>,
+}
+
+/// Where credentials come from: environment variable names or a file, never the secrets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsConfig {
+    /// Variable holding the client id.
+    #[serde(default)]
+    pub client_id_env: Option<String>,
+    /// Variable holding the client secret.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// A file holding `client_id` and `client_secret` (JSON).
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads and checks a config file; relative paths become relative to its directory.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = crate::input::read_text(path)?;
+        let mut c: Config = toml::from_str(&text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            Error::Json {
+                path: path.to_path_buf(),
+                what: "a valid driftgate configuration",
+                message: e.message().to_string(),
+                src: miette::NamedSource::new(path.display().to_string(), text.clone()),
+                span: (span.start, span.end - span.start).into(),
+                help: Some("see the README's configuration section for every key".into()),
+            }
+        })?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        c.resolve(dir);
+        c.validate(path)?;
+        Ok(c)
+    }
+
+    fn resolve(&mut self, dir: &Path) {
+        let abs = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
+        if let Some(p) = self.store.path.as_mut() {
+            abs(p);
+        }
+        if let Some(p) = self.signing.key_file.as_mut() {
+            abs(p);
+        }
+        abs(&mut self.check.policies);
+        abs(&mut self.check.baselines);
+        for t in &mut self.tenants {
+            if let Some(p) = t.snapshot.as_mut() {
+                abs(p);
+            }
+            if let Some(b) = t.baseline.as_mut() {
+                if !b.starts_with("git:") && Path::new(b.as_str()).is_relative() {
+                    *b = dir.join(&*b).display().to_string();
+                }
+            }
+        }
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let bad =
+            |message: String, help: &str| Error::Invalid { path: path.to_path_buf(), message, help: Some(help.into()) };
+        if !matches!(self.store.kind.as_str(), "local" | "s3") {
+            return Err(bad(format!("store.kind {:?} is not local or s3", self.store.kind), "use local or s3"));
+        }
+        for f in &self.check.fail_on {
+            if FailOn::parse(f).is_none() {
+                return Err(bad(format!("check.fail_on {f:?} is unknown"), "use violation, warn, drift or quarantine"));
+            }
+        }
+        for f in &self.check.formats {
+            if !FORMATS.contains(&f.as_str()) {
+                return Err(bad(
+                    format!("check.formats {f:?} is unknown"),
+                    &format!("formats: {}", FORMATS.join(", ")),
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for t in &self.tenants {
+            crate::snapshot::validate_path_component(&t.name).map_err(|why| {
+                bad(format!("tenant name {:?} {why}", t.name), "use letters, digits, '.', '_' and '-'")
+            })?;
+            if !seen.insert(&t.name) {
+                return Err(bad(format!("tenant {} is listed twice", t.name), "one [[tenants]] entry per tenant"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one invocation overrides.
+#[derive(Debug, Clone, Default)]
+pub struct RunOverrides {
+    /// `--snapshot`.
+    pub snapshot: Option<PathBuf>,
+    /// `--store` (a local directory).
+    pub store: Option<PathBuf>,
+    /// `--policies`.
+    pub policies: Option<PathBuf>,
+    /// `--baseline`.
+    pub baseline: Option<String>,
+    /// `--signing-key`.
+    pub signing_key: Option<PathBuf>,
+    /// `--tenant`.
+    pub tenant: Option<String>,
+    /// `--retention-days`.
+    pub retention_days: Option<u32>,
+}
+
+/// One tenant's outcome.
+#[derive(Debug)]
+pub struct TenantRun {
+    /// Tenant.
+    pub tenant: String,
+    /// The check.
+    pub check: CheckRun,
+    /// The rendered text report, when `text` is among the formats.
+    pub text: Option<String>,
+    /// The package.
+    pub written: Written,
+    /// The store's verdict on the tenant's chain after the write.
+    pub verified: crate::evidence::VerifyReport,
+}
+
+/// Runs the daily job for every selected tenant. A tenant whose job cannot be done stops
+/// the run with its error (evidence already written for earlier tenants stays).
+pub fn run(config: &Config, o: &RunOverrides) -> Result<Vec<TenantRun>> {
+    let store = open_store(config, o)?;
+    let key = signing_key(config, o)?;
+    let tenants = select_tenants(config, o)?;
+    let mut out = Vec::new();
+    for t in tenants {
+        out.push(run_tenant(config, o, &t, store.as_ref(), &key)?);
+    }
+    Ok(out)
+}
+
+/// The overall exit code: 2 when a chain failed verification, 1 when a gate failed.
+pub fn exit_code(runs: &[TenantRun]) -> u8 {
+    if runs.iter().any(|r| !r.verified.ok()) {
+        2
+    } else if runs.iter().any(|r| r.check.report.gate.result == GateResult::Fail) {
+        1
+    } else {
+        0
+    }
+}
+
+fn open_store(config: &Config, o: &RunOverrides) -> Result<Box<dyn Store>> {
+    if let Some(dir) = &o.store {
+        return Ok(Box::new(LocalStore::new(dir)));
+    }
+    match (config.store.kind.as_str(), &config.store.path) {
+        ("local", Some(p)) => Ok(Box::new(LocalStore::new(p))),
+        ("local", None) => Err(Error::Usage {
+            message: "no evidence store: give --store DIR or store.path in the config".into(),
+            help: None,
+        }),
+        (kind, _) => {
+            Err(Error::Usage { message: format!("store kind {kind} is not available in this build yet"), help: None })
+        }
+    }
+}
+
+fn signing_key(config: &Config, o: &RunOverrides) -> Result<Signer25519> {
+    if let Some(p) = &o.signing_key {
+        return Signer25519::from_file(p);
+    }
+    if let Some(p) = &config.signing.key_file {
+        return Signer25519::from_file(p);
+    }
+    let var = config.signing.key_env.clone().unwrap_or_else(|| "DRIFTGATE_SIGNING_KEY".into());
+    if std::env::var_os(&var).is_some() {
+        return Signer25519::from_env(&var);
+    }
+    Err(Error::Usage {
+        message: "no signing key: evidence is always signed".into(),
+        help: Some(format!(
+            "create one with `driftgate evidence keygen --out DIR`, then pass --signing-key DIR/driftgate.key, set signing.key_file, or put the key in ${var}"
+        )),
+    })
+}
+
+fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>> {
+    let mut tenants = config.tenants.clone();
+    if let Some(want) = &o.tenant {
+        tenants.retain(|t| &t.name == want);
+        if tenants.is_empty() && o.snapshot.is_none() {
+            return Err(Error::Usage { message: format!("tenant {want} is not in the config"), help: None });
+        }
+    }
+    if let Some(snap) = &o.snapshot {
+        // A one-off run of one snapshot: the tenant comes from the snapshot itself.
+        let s = crate::snapshot::Snapshot::from_file(snap)?;
+        let from_config = tenants.iter().find(|t| t.name == s.metadata.tenant).cloned();
+        if tenants.len() > 1 && o.tenant.is_none() {
+            return Err(Error::Usage {
+                message: "--snapshot with a config of several tenants needs --tenant".into(),
+                help: None,
+            });
+        }
+        let mut t = from_config.unwrap_or(TenantConfig {
+            name: s.metadata.tenant.clone(),
+            platform: s.metadata.platform.clone(),
+            region: s.metadata.region.clone(),
+            snapshot: None,
+            baseline: None,
+            credentials: None,
+        });
+        t.snapshot = Some(snap.clone());
+        return Ok(vec![t]);
+    }
+    if tenants.is_empty() {
+        return Err(Error::Usage {
+            message: "no tenants: give --snapshot FILE or [[tenants]] in the config".into(),
+            help: None,
+        });
+    }
+    Ok(tenants)
+}
+
+fn run_tenant(
+    config: &Config,
+    o: &RunOverrides,
+    t: &TenantConfig,
+    store: &dyn Store,
+    key: &Signer25519,
+) -> Result<TenantRun> {
+    let snapshot = t.snapshot.clone().ok_or_else(|| Error::Usage {
+        message: format!("tenant {}: no snapshot, and collection from {} is not built yet", t.name, t.platform),
+        help: Some("give --snapshot FILE or snapshot = \"...\" for the tenant".into()),
+    })?;
+    let mut opts = CheckOptions::new(&snapshot);
+    opts.policies = o.policies.clone().unwrap_or_else(|| config.check.policies.clone());
+    opts.baseline = match o.baseline.as_ref().or(t.baseline.as_ref()) {
+        Some(b) => BaselineChoice::Given(BaselineSource::parse(b)?),
+        None => BaselineChoice::Auto(config.check.baselines.clone()),
+    };
+    opts.fail_on = config.check.fail_on.iter().filter_map(|f| FailOn::parse(f)).collect();
+    opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
+    let check = run_check(&opts)?;
+    let report = &check.report;
+
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    files.insert("snapshot.raw.json".into(), crate::canonical::to_pretty(&check.raw.to_value()).into_bytes());
+    files.insert(
+        "snapshot.normalized.json".into(),
+        crate::canonical::to_pretty(&check.normalized.to_value()).into_bytes(),
+    );
+    let mut text = None;
+    let mut formats = vec!["json".to_string()];
+    formats.extend(config.check.formats.iter().filter(|f| *f != "json").cloned());
+    for f in &formats {
+        if let Some(r) = renderer(f) {
+            let rendered = r.render(report);
+            if f == "text" {
+                text = Some(rendered.clone());
+            }
+            files.insert(r.file_name().to_string(), rendered.into_bytes());
+        }
+    }
+    let mut by_type: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for q in &check.gated.quarantine {
+        by_type.entry(&q.resource_type).or_default().push(json!({
+            "resource_type": q.resource_type, "resource_id": q.resource_id, "schema": q.schema,
+            "errors": q.errors, "item": q.item,
+        }));
+    }
+    for (rtype, records) in by_type {
+        files.insert(
+            format!("quarantine/{rtype}.json"),
+            crate::canonical::to_pretty(&Value::Array(records)).into_bytes(),
+        );
+    }
+    let meta = &check.raw.metadata;
+    let input = PackageInput {
+        tenant: report.snapshot.tenant.clone(),
+        platform: report.snapshot.platform.clone(),
+        run_id: report.run.id.clone(),
+        collection_id: meta.collection_id.clone().unwrap_or_else(|| report.run.id.clone()),
+        files,
+        collector: json!({
+            "name": meta.extra.get("collector").and_then(|c| c.get("name")).cloned().unwrap_or(json!("snapshot-file")),
+            "version": meta.extra.get("collector").and_then(|c| c.get("version")).cloned().unwrap_or(Value::Null),
+            "snapshot": snapshot.display().to_string(),
+            "collected_at": meta.collected_at,
+            "service_account_id": meta.service_account_id,
+        }),
+        endpoints: meta.extra.get("endpoints").cloned().unwrap_or(json!([])),
+        record_counts: report.snapshot.resources.clone(),
+        snapshot_sha256: report.snapshot.sha256.clone(),
+        policy_bundle_sha256: report.policy_bundle.sha256.clone(),
+        baseline_sha256: report.baseline.as_ref().map(|b| b.sha256.clone()),
+        retention_days: o.retention_days.unwrap_or(config.store.retention_days),
+    };
+    let written = write_package(store, key, input, time::OffsetDateTime::now_utc())?;
+    let verified = verify_store(
+        store,
+        &VerifyOptions { tenant: Some(t.name.clone()), public_key: Some(key.public()), ..Default::default() },
+    )?;
+    Ok(TenantRun { tenant: t.name.clone(), check, text, written, verified })
+}
