@@ -71,6 +71,9 @@ pub struct Manifest {
     pub retention_until: String,
     /// How the store protects them.
     pub storage: StorageInfo,
+    /// SHA-256 of the standalone verifier at the store root (`verify_evidence.py`), so that
+    /// a changed verifier is detected too.
+    pub verifier_sha256: String,
     /// SHA-256 of the signing public key.
     pub signing_key_fingerprint: String,
     /// Ed25519 signature (base64) over the canonical JSON of the manifest without this field.

@@ -106,6 +106,7 @@ pub fn write_package(
         baseline_sha256: input.baseline_sha256,
         retention_until: retain.clone(),
         storage: store.info(),
+        verifier_sha256: canonical::sha256_hex(VERIFIER_SCRIPT.as_bytes()),
         signing_key_fingerprint: String::new(),
         signature: String::new(),
     };

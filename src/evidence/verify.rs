@@ -33,7 +33,8 @@ pub struct Problem {
     /// Stable code: gap, missing_manifest, manifest_hash, bad_manifest, sequence_mismatch,
     /// tenant_mismatch, chain_link, bad_signature, time_order, missing_file, file_size,
     /// file_hash, extra_file, overwritten, unchained_manifest, bad_chain_entry, missing_day,
-    /// no_public_key, incomplete_package.
+    /// no_public_key, verifier_changed, replayed_manifest, unchained_manifest (errors);
+    /// incomplete_package, lost_race (warnings).
     pub code: &'static str,
     /// Tenant.
     pub tenant: String,
@@ -210,6 +211,7 @@ fn verify_tenant(
     }
     let mut previous: Option<(u64, String, String)> = None; // (seq, manifest sha, created_at)
     let mut chained = HashSet::new();
+    let mut chained_shas = HashSet::new();
     let mut days = BTreeSet::new();
     for (seq, e) in &entries {
         chained.insert(e.manifest.clone());
@@ -220,6 +222,7 @@ fn verify_tenant(
             continue;
         };
         let sha = canonical::sha256_hex(&bytes);
+        chained_shas.insert(sha.clone());
         if sha != e.manifest_sha256 {
             ctx.error("manifest_hash", subject.clone(), format!("{} does not match its chain entry", e.manifest));
         }
@@ -272,15 +275,19 @@ fn verify_tenant(
         if let Some(day) = m.created_at.get(..10) {
             days.insert(day.to_string());
         }
+        let script = store.get("verify_evidence.py")?.map(|b| canonical::sha256_hex(&b));
+        if script.as_deref() != Some(m.verifier_sha256.as_str()) {
+            ctx.error(
+                "verifier_changed",
+                subject.clone(),
+                "verify_evidence.py at the store root is not the one this manifest records",
+            );
+        }
         check_files(store, keys, &e.manifest, &m, ctx)?;
         previous = Some((*seq, sha, m.created_at.clone()));
     }
     for k in manifest_keys_in(keys, &tenant).into_iter().filter(|k| !chained.contains(k.as_str())) {
-        ctx.error(
-            "unchained_manifest",
-            k.clone(),
-            "a manifest no chain entry refers to (fork, replay, or an interrupted run)",
-        );
+        classify_unchained(store, k, key, head, &chained_shas, ctx)?;
     }
     for dir in package_dirs(keys, &tenant) {
         if !keys.iter().any(|k| **k == format!("{dir}/manifest.json")) {
@@ -306,6 +313,42 @@ fn verify_tenant(
         }
     }
     Ok(TenantSummary { tenant, packages: entries.len(), head })
+}
+
+/// An unchained manifest is a replay when it is a copy of a chained one (error); a run that
+/// lost the race for a sequence another run committed when it is validly signed and its
+/// sequence is taken (warning: its package is not part of the chain); otherwise an error.
+fn classify_unchained(
+    store: &dyn Store,
+    k: &str,
+    key: Option<&PublicKey>,
+    head: u64,
+    chained_shas: &HashSet<String>,
+    ctx: &mut Ctx<'_>,
+) -> Result<()> {
+    let bytes = store.get(k)?.unwrap_or_default();
+    if chained_shas.contains(&canonical::sha256_hex(&bytes)) {
+        ctx.error("replayed_manifest", k.to_string(), "a copy of a manifest that is already in the chain");
+        return Ok(());
+    }
+    let lost_race = serde_json::from_slice::<Manifest>(&bytes)
+        .ok()
+        .is_some_and(|m| m.sequence <= head && key.is_some_and(|key| m.signature_valid(key)));
+    if lost_race {
+        ctx.push(
+            "warning",
+            "lost_race",
+            k.to_string(),
+            "a run that lost the race for its sequence to another run; not part of the chain",
+        );
+    } else {
+        ctx.error(
+            "unchained_manifest",
+            k.to_string(),
+            "a manifest no chain entry refers to (fork, replay, or tampering)",
+        );
+    }
+    Ok(())
 }
 
 fn check_versions(store: &dyn Store, key: &str, ctx: &mut Ctx<'_>) -> Result<()> {

@@ -141,7 +141,8 @@ def parse_public_key(text):
         raw = base64.b64decode(text[len("ed25519:"):], validate=True)
     except ValueError:
         return None
-    return raw if len(raw) == 32 else None
+    # A key that is not a point on the curve is no key at all.
+    return raw if len(raw) == 32 and _decompress(raw) is not None else None
 
 
 class Verifier:
@@ -165,6 +166,24 @@ class Verifier:
         except ValueError:
             return False
         return ed25519_verify(self.key, canonical(unsigned), sig)
+
+    def classify_unchained(self, tenant, k, head, chained_shas):
+        # A copy of a chained manifest is a replay; a validly signed manifest whose sequence
+        # another run committed lost the race (warning); anything else is an error.
+        data = read(self.root, k) or b""
+        if sha256(data) in chained_shas:
+            self.error("replayed_manifest", tenant, k, "a copy of a manifest that is already in the chain")
+            return
+        try:
+            m = json.loads(data)
+            lost_race = (isinstance(m.get("sequence"), int) and m["sequence"] <= head and self.key is not None
+                         and m.get("signing_key_fingerprint") == sha256(self.key) and self.signature_ok(m))
+        except (ValueError, AttributeError):
+            lost_race = False
+        if lost_race:
+            self.warning("lost_race", tenant, k, "a run that lost the race for its sequence to another run; not part of the chain")
+        else:
+            self.error("unchained_manifest", tenant, k, "a manifest no chain entry refers to (fork, replay, or tampering)")
 
     def verify_tenant(self, tenant, keys, date_from, date_to):
         chain_prefix = tenant + "/chain/"
@@ -193,6 +212,7 @@ class Verifier:
                 self.error("gap", tenant, "seq %d" % s, "chain entry missing: a run was deleted or never committed")
         previous = None
         chained = set()
+        chained_shas = set()
         days = set()
         key_set = set(keys)
         for seq in sorted(entries):
@@ -205,6 +225,7 @@ class Verifier:
                 previous = None
                 continue
             digest = sha256(data)
+            chained_shas.add(digest)
             if digest != entry["manifest_sha256"]:
                 self.error("manifest_hash", tenant, subject, "%s does not match its chain entry" % entry["manifest"])
             try:
@@ -234,6 +255,9 @@ class Verifier:
                     self.error("bad_signature", tenant, subject, "signature does not verify")
             if previous is not None and created < previous[2]:
                 self.error("time_order", tenant, subject, "created %s before the previous link (%s)" % (created, previous[2]))
+            script = read(self.root, "verify_evidence.py")
+            if script is None or sha256(script) != m.get("verifier_sha256"):
+                self.error("verifier_changed", tenant, subject, "verify_evidence.py at the store root is not the one this manifest records")
             days.add(created[:10])
             directory = entry["manifest"][: -len("manifest.json")]
             listed = set()
@@ -253,7 +277,7 @@ class Verifier:
             previous = (seq, digest, created)
         for k in keys:
             if k.endswith("/manifest.json") and not k.startswith(chain_prefix) and k not in chained:
-                self.error("unchained_manifest", tenant, k, "a manifest no chain entry refers to (fork, replay, or an interrupted run)")
+                self.classify_unchained(tenant, k, head, chained_shas)
         dirs = set()
         for k in keys:
             parts = k.split("/")
