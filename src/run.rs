@@ -5,7 +5,7 @@
 use crate::baseline::BaselineSource;
 use crate::check::{run_check, BaselineChoice, CheckOptions, CheckRun};
 use crate::error::{Error, Result};
-use crate::evidence::store::{LocalStore, Store};
+use crate::evidence::store::{LocalStore, S3Settings, S3Store, Store};
 use crate::evidence::{verify_store, write_package, PackageInput, Signer25519, VerifyOptions, Written};
 use crate::report::{renderer, FailOn, GateResult, FORMATS};
 use serde::Deserialize;
@@ -45,11 +45,14 @@ pub struct StoreConfig {
     /// Days to keep each object (default 400: a Type II window of a year and a margin).
     #[serde(default = "default_retention")]
     pub retention_days: u32,
+    /// `[store.s3]`, for `kind = "s3"`.
+    #[serde(default)]
+    pub s3: Option<S3Settings>,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { kind: default_kind(), path: None, retention_days: default_retention() }
+        StoreConfig { kind: default_kind(), path: None, retention_days: default_retention(), s3: None }
     }
 }
 
@@ -240,8 +243,10 @@ impl Config {
 pub struct RunOverrides {
     /// `--snapshot`.
     pub snapshot: Option<PathBuf>,
-    /// `--store` (a local directory).
-    pub store: Option<PathBuf>,
+    /// `--store`: a local directory or `s3://bucket/prefix`.
+    pub store: Option<String>,
+    /// S3 settings given as flags, applied over the config's `[store.s3]`.
+    pub s3: S3Overrides,
     /// `--policies`.
     pub policies: Option<PathBuf>,
     /// `--baseline`.
@@ -252,6 +257,58 @@ pub struct RunOverrides {
     pub tenant: Option<String>,
     /// `--retention-days`.
     pub retention_days: Option<u32>,
+}
+
+/// S3 settings from flags.
+#[derive(Debug, Clone, Default)]
+pub struct S3Overrides {
+    /// `--s3-endpoint-url`.
+    pub endpoint_url: Option<String>,
+    /// `--s3-region`.
+    pub region: Option<String>,
+    /// `--s3-path-style`.
+    pub path_style: bool,
+    /// `--s3-lock-mode`.
+    pub lock_mode: Option<String>,
+    /// `--s3-legal-hold`.
+    pub legal_hold: bool,
+    /// `--s3-kms-key-id`.
+    pub kms_key_id: Option<String>,
+}
+
+impl S3Overrides {
+    /// Applies the flags to `s`.
+    pub fn apply(&self, mut s: S3Settings) -> S3Settings {
+        if let Some(u) = &self.endpoint_url {
+            s.endpoint_url = Some(u.clone());
+        }
+        if let Some(r) = &self.region {
+            s.region = Some(r.clone());
+        }
+        s.force_path_style |= self.path_style;
+        if let Some(m) = &self.lock_mode {
+            s.lock_mode = m.clone();
+        }
+        s.legal_hold |= self.legal_hold;
+        if let Some(k) = &self.kms_key_id {
+            s.kms_key_id = Some(k.clone());
+        }
+        s
+    }
+}
+
+/// Opens the store a `--store` value or a config names.
+pub fn open_store_url(url: &str, base: Option<&S3Settings>, flags: &S3Overrides) -> Result<Box<dyn Store>> {
+    if url.starts_with("s3://") {
+        let from_url = S3Settings::from_url(url)
+            .ok_or_else(|| Error::Usage { message: format!("{url:?} is not s3://bucket/prefix"), help: None })?;
+        let settings = match base {
+            Some(b) => S3Settings { bucket: from_url.bucket, prefix: from_url.prefix, ..b.clone() },
+            None => from_url,
+        };
+        return Ok(Box::new(S3Store::open(flags.apply(settings))?));
+    }
+    Ok(Box::new(LocalStore::new(url)))
 }
 
 /// One tenant's outcome.
@@ -294,18 +351,22 @@ pub fn exit_code(runs: &[TenantRun]) -> u8 {
 }
 
 fn open_store(config: &Config, o: &RunOverrides) -> Result<Box<dyn Store>> {
-    if let Some(dir) = &o.store {
-        return Ok(Box::new(LocalStore::new(dir)));
+    if let Some(url) = &o.store {
+        return open_store_url(url, config.store.s3.as_ref(), &o.s3);
     }
     match (config.store.kind.as_str(), &config.store.path) {
         ("local", Some(p)) => Ok(Box::new(LocalStore::new(p))),
-        ("local", None) => Err(Error::Usage {
-            message: "no evidence store: give --store DIR or store.path in the config".into(),
+        ("s3", _) => match &config.store.s3 {
+            Some(s3) => Ok(Box::new(S3Store::open(o.s3.apply(s3.clone()))?)),
+            None => Err(Error::Usage {
+                message: "store.kind is s3 but there is no [store.s3] section".into(),
+                help: Some("give bucket (and prefix, lock_mode, ...) under [store.s3]".into()),
+            }),
+        },
+        _ => Err(Error::Usage {
+            message: "no evidence store: give --store DIR|s3://bucket/prefix or store.path in the config".into(),
             help: None,
         }),
-        (kind, _) => {
-            Err(Error::Usage { message: format!("store kind {kind} is not available in this build yet"), help: None })
-        }
     }
 }
 

@@ -1,9 +1,8 @@
 //! `driftgate run`, `driftgate evidence keygen`, `driftgate evidence verify`.
 
 use clap::{Args, Subcommand};
-use driftgate::evidence::store::LocalStore;
 use driftgate::evidence::{verify_store, PublicKey, Signer25519, VerifyOptions};
-use driftgate::run::{exit_code, run, Config, RunOverrides};
+use driftgate::run::{exit_code, open_store_url, run, Config, RunOverrides, S3Overrides};
 use driftgate::{Error, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,9 +16,11 @@ pub struct RunArgs {
     /// Check this snapshot instead of collecting (its tenant comes from the snapshot).
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
-    /// Local evidence store directory (overrides the config's store).
-    #[arg(long, value_name = "DIR")]
-    store: Option<PathBuf>,
+    /// Evidence store: a local directory or s3://bucket/prefix (overrides the config's store).
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    store: Option<String>,
+    #[command(flatten)]
+    s3: S3Flags,
     /// Policy bundle directory.
     #[arg(long, value_name = "DIR")]
     policies: Option<PathBuf>,
@@ -37,6 +38,44 @@ pub struct RunArgs {
     retention_days: Option<u32>,
 }
 
+/// S3 settings for `--store s3://...` (credentials come from the AWS SDK's usual sources).
+#[derive(Debug, Args)]
+pub struct S3Flags {
+    /// S3 endpoint URL, for S3-compatible services (default: the SDK's, e.g. AWS_ENDPOINT_URL).
+    #[arg(long, value_name = "URL")]
+    s3_endpoint_url: Option<String>,
+    /// S3 region (default: the SDK's, e.g. AWS_REGION).
+    #[arg(long, value_name = "REGION")]
+    s3_region: Option<String>,
+    /// Use path-style S3 addressing.
+    #[arg(long)]
+    s3_path_style: bool,
+    /// Object Lock mode for new objects.
+    #[arg(long, value_name = "MODE", value_parser = ["COMPLIANCE", "GOVERNANCE"])]
+    s3_lock_mode: Option<String>,
+    /// Put a legal hold on every new object.
+    #[arg(long)]
+    s3_legal_hold: bool,
+    /// SSE-KMS key id or ARN for new objects.
+    #[arg(long, value_name = "KEY")]
+    s3_kms_key_id: Option<String>,
+}
+
+impl S3Flags {
+    fn overrides(&self) -> S3Overrides {
+        S3Overrides {
+            endpoint_url: self.s3_endpoint_url.clone(),
+            region: self.s3_region.clone(),
+            path_style: self.s3_path_style,
+            lock_mode: self.s3_lock_mode.clone(),
+            legal_hold: self.s3_legal_hold,
+            kms_key_id: self.s3_kms_key_id.clone(),
+        }
+    }
+}
+
+// Parsed once per process: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum EvidenceCommand {
     /// Write a new Ed25519 key pair: DIR/driftgate.key (private, mode 0600) and DIR/driftgate.pub.
@@ -54,8 +93,10 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The store: a directory.
+    /// The store: a directory or s3://bucket/prefix.
     store: String,
+    #[command(flatten)]
+    s3: S3Flags,
     /// Only this tenant.
     #[arg(long, value_name = "NAME")]
     tenant: Option<String>,
@@ -82,6 +123,7 @@ pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
     let overrides = RunOverrides {
         snapshot: a.snapshot,
         store: a.store,
+        s3: a.s3.overrides(),
         policies: a.policies,
         baseline: a.baseline,
         signing_key: a.signing_key,
@@ -157,14 +199,13 @@ fn parse_day(s: &str) -> Result<time::Date> {
 }
 
 fn verify(a: VerifyArgs) -> Result<ExitCode> {
-    let dir = PathBuf::from(&a.store);
-    if !dir.is_dir() {
+    if !a.store.starts_with("s3://") && !PathBuf::from(&a.store).is_dir() {
         return Err(Error::Usage {
             message: format!("evidence store {} is not a directory", a.store),
-            help: Some("give the store's root directory".into()),
+            help: Some("give the store's root directory or s3://bucket/prefix".into()),
         });
     }
-    let store = LocalStore::new(dir);
+    let store = open_store_url(&a.store, None, &a.s3.overrides())?;
     let public_key = match &a.public_key {
         Some(p) => Some(PublicKey::parse(&driftgate::input::read_text(p)?, &p.display().to_string())?),
         None => None,
@@ -175,7 +216,7 @@ fn verify(a: VerifyArgs) -> Result<ExitCode> {
         to: a.to.as_deref().map(parse_day).transpose()?,
         public_key,
     };
-    let report = verify_store(&store, &opts)?;
+    let report = verify_store(store.as_ref(), &opts)?;
     if a.format == "json" {
         let mut v = serde_json::to_value(&report).unwrap_or_default();
         v["ok"] = serde_json::json!(report.ok());

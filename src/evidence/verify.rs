@@ -365,15 +365,16 @@ fn check_files(store: &dyn Store, keys: &[&String], manifest_key: &str, m: &Mani
     for f in &m.files {
         let k = format!("{dir}{}", f.path);
         match store.get(&k)? {
-            None => ctx.error("missing_file", k, "listed in the manifest but not stored"),
+            None => ctx.error("missing_file", k.clone(), "listed in the manifest but not stored"),
             Some(b) if b.len() as u64 != f.bytes => {
-                ctx.error("file_size", k, format!("{} bytes, the manifest says {}", b.len(), f.bytes))
+                ctx.error("file_size", k.clone(), format!("{} bytes, the manifest says {}", b.len(), f.bytes))
             }
             Some(b) if canonical::sha256_hex(&b) != f.sha256 => {
-                ctx.error("file_hash", k, "content does not match the manifest")
+                ctx.error("file_hash", k.clone(), "content does not match the manifest")
             }
-            Some(_) => check_versions(store, &k, ctx)?,
+            Some(_) => {}
         }
+        check_versions(store, &k, ctx)?;
     }
     for k in keys.iter().filter(|k| k.starts_with(dir) && !listed.contains(k.as_str()) && **k != manifest_key) {
         ctx.error("extra_file", (*k).clone(), "stored in the package but not listed in its manifest");

@@ -2,8 +2,10 @@
 //! per backend (`local`, `s3`).
 
 mod local;
+mod s3;
 
 pub use local::LocalStore;
+pub use s3::{S3Settings, S3Store};
 
 use super::manifest::StorageInfo;
 use crate::error::Result;
