@@ -167,6 +167,22 @@ fn manifest_path(root: &Path, seq: u64) -> PathBuf {
 }
 
 #[test]
+fn packages_are_named_by_collection_and_a_re_check_gets_its_own_directory() {
+    let (d, key) = store_with(0);
+    let s = LocalStore::new(d.path());
+    let mut again = input("run-2", "x");
+    again.collection_id = "c-run-1".into();
+    let first = write_package(&s, &key, input("run-1", "x"), day(10)).unwrap();
+    let second = write_package(&s, &key, again, day(10)).unwrap();
+    assert_eq!(first.manifest_key, "acme-corp/2026/11/10/c-run-1/manifest.json");
+    assert_eq!(second.manifest_key, "acme-corp/2026/11/10/c-run-1.2/manifest.json");
+    let mut bad = input("run-3", "x");
+    bad.collection_id = "../../etc".into();
+    assert!(write_package(&s, &key, bad, day(10)).is_err(), "a collection id from data must not traverse");
+    assert!(verdict(d.path(), None, None).0);
+}
+
+#[test]
 fn deleting_a_run_is_a_gap() {
     let (d, _) = store_with(3);
     let m = manifest_path(d.path(), 2);

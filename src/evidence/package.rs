@@ -69,24 +69,7 @@ pub fn write_package(
 
     let (mut head, rolled_forward) = head_after_roll_forward(store, key, &input.tenant, &retain)?;
     let sequence = head.as_ref().map_or(1, |h| h.sequence + 1);
-    let date = now.date();
-    let prefix =
-        format!("{}/{:04}/{:02}/{:02}/{}", input.tenant, date.year(), u8::from(date.month()), date.day(), input.run_id);
-    let mut files = Vec::new();
-    for (path, bytes) in &input.files {
-        let k = format!("{prefix}/{path}");
-        if store.create(&k, bytes, &retain)? == Created::Exists {
-            return Err(Error::Usage {
-                message: format!("evidence object {k} already exists"),
-                help: Some("run ids are unique per run; is another process writing the same run?".into()),
-            });
-        }
-        files.push(ManifestFile {
-            path: path.clone(),
-            sha256: canonical::sha256_hex(bytes),
-            bytes: bytes.len() as u64,
-        });
-    }
+    let (prefix, files) = write_files(store, &input, now, &retain)?;
     let mut manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         collection_id: input.collection_id,
@@ -122,6 +105,59 @@ pub fn write_package(
     };
     commit(store, &input.tenant, &entry, &retain)?;
     Ok(Written { sequence, manifest_key, manifest_sha256: entry.manifest_sha256, rolled_forward })
+}
+
+/// Writes the package files under `<tenant>/<YYYY>/<MM>/<DD>/<collection_id>/`; a collection
+/// checked again (a re-run on the same snapshot) goes to `<collection_id>.2`, `.3`, ...
+fn write_files(
+    store: &dyn Store,
+    input: &PackageInput,
+    now: OffsetDateTime,
+    retain: &str,
+) -> Result<(String, Vec<ManifestFile>)> {
+    for id in [&input.tenant, &input.collection_id, &input.run_id] {
+        crate::snapshot::validate_path_component(id).map_err(|why| Error::Usage {
+            message: format!("{id:?} {why}, so it cannot name evidence"),
+            help: Some("tenant and collection ids become store paths: letters, digits, '.', '_' and '-'".into()),
+        })?;
+    }
+    let date = now.date();
+    let day = format!("{}/{:04}/{:02}/{:02}", input.tenant, date.year(), u8::from(date.month()), date.day());
+    'attempt: for n in 1..=1000u32 {
+        let prefix = if n == 1 {
+            format!("{day}/{}", input.collection_id)
+        } else {
+            format!("{day}/{}.{n}", input.collection_id)
+        };
+        if !store.list(&prefix)?.is_empty() {
+            continue;
+        }
+        let mut files = Vec::new();
+        for (i, (path, bytes)) in input.files.iter().enumerate() {
+            let k = format!("{prefix}/{path}");
+            match store.create(&k, bytes, retain)? {
+                Created::Written => {}
+                // Another run of the same collection took this directory first.
+                Created::Exists if i == 0 => continue 'attempt,
+                Created::Exists => {
+                    return Err(Error::Usage {
+                        message: format!("evidence object {k} already exists"),
+                        help: Some("another run is writing the same package; run again".into()),
+                    })
+                }
+            }
+            files.push(ManifestFile {
+                path: path.clone(),
+                sha256: canonical::sha256_hex(bytes),
+                bytes: bytes.len() as u64,
+            });
+        }
+        return Ok((prefix, files));
+    }
+    Err(Error::Usage {
+        message: format!("collection {} was checked 1000 times today", input.collection_id),
+        help: None,
+    })
 }
 
 fn commit(store: &dyn Store, tenant: &str, entry: &ChainEntry, retain: &str) -> Result<()> {
