@@ -171,3 +171,63 @@ mod tests {
         assert_eq!(to_vec(&back), to_vec(&v));
     }
 }
+
+/// How many lines `value` takes in [`to_pretty`] form (without the final newline).
+pub fn pretty_line_count(value: &Value) -> usize {
+    match value {
+        Value::Array(items) if !items.is_empty() => 2 + items.iter().map(pretty_line_count).sum::<usize>(),
+        Value::Object(map) if !map.is_empty() => 2 + map.values().map(pretty_line_count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// The 1-based line, in the [`to_pretty`] form of `root` (which starts at line `start`), where
+/// the value at `tokens` (JSON Pointer segments, unescaped) begins; `None` if it is absent.
+pub fn pretty_line_of(root: &Value, start: usize, tokens: &[String]) -> Option<usize> {
+    let mut line = start;
+    let mut node = root;
+    for token in tokens {
+        line += 1;
+        match node {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_by(|a, b| compare_keys(a, b));
+                for k in keys {
+                    if k == token {
+                        break;
+                    }
+                    line += pretty_line_count(&map[k.as_str()]);
+                }
+                node = map.get(token)?;
+            }
+            Value::Array(items) => {
+                let i: usize = token.parse().ok()?;
+                line += items.iter().take(i).map(pretty_line_count).sum::<usize>();
+                node = items.get(i)?;
+            }
+            _ => return None,
+        }
+    }
+    Some(line)
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn line_numbers_match_the_pretty_text() {
+        let v = json!({"b": [1, {"d": [true, false], "c": "x"}], "a": {"z": null}, "e": []});
+        let text = to_pretty(&v);
+        assert_eq!(text.lines().count(), pretty_line_count(&v));
+        for (ptr, needle) in
+            [(vec!["b", "1", "d"], "\"d\": ["), (vec!["a", "z"], "\"z\": null"), (vec!["e"], "\"e\": []")]
+        {
+            let tokens: Vec<String> = ptr.iter().map(|s| s.to_string()).collect();
+            let line = pretty_line_of(&v, 1, &tokens).unwrap();
+            assert!(text.lines().nth(line - 1).unwrap().contains(needle), "{ptr:?} -> line {line}");
+        }
+        assert_eq!(pretty_line_of(&v, 1, &["nope".to_string()]), None);
+    }
+}

@@ -189,6 +189,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         now: opts.as_of.unwrap_or(started),
         catalog: rules,
         run_context,
+        normalized: &normalized,
     });
     report.run.finished_at = rfc3339(OffsetDateTime::now_utc());
     Ok(CheckRun { report, raw, normalized, gated })

@@ -8,6 +8,7 @@
 // into it; they are built once, on the way out, so their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
+pub mod alert;
 pub mod baseline;
 pub mod canonical;
 pub mod catalog;

@@ -30,6 +30,9 @@ pub struct Config {
     /// The tenants.
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
+    /// Where alerts go.
+    #[serde(default)]
+    pub alerts: Vec<crate::alert::AlertConfig>,
 }
 
 /// `[store]`.
@@ -225,6 +228,9 @@ impl Config {
                 ));
             }
         }
+        for a in &self.alerts {
+            a.validate().map_err(|e| bad(e.to_string(), "[[alerts]] needs kind (webhook, slack, splunk) and url"))?;
+        }
         let mut seen = std::collections::HashSet::new();
         for t in &self.tenants {
             crate::snapshot::validate_path_component(&t.name).map_err(|why| {
@@ -257,6 +263,8 @@ pub struct RunOverrides {
     pub tenant: Option<String>,
     /// `--retention-days`.
     pub retention_days: Option<u32>,
+    /// `--alert KIND=URL`, added to the config's sinks.
+    pub alerts: Vec<crate::alert::AlertConfig>,
 }
 
 /// S3 settings from flags.
@@ -326,6 +334,27 @@ pub struct TenantRun {
     pub verified: crate::evidence::VerifyReport,
 }
 
+/// Sends the alerts of a run whose evidence is already stored, records the outcomes in the
+/// report, and keeps an operational log of them in the store (`<tenant>/alerts/<run>.json`,
+/// outside the evidence chain: the package was sealed before the alerts went out).
+fn alert(config: &Config, o: &RunOverrides, store: &dyn Store, run: &mut TenantRun, retain: &str) -> Result<()> {
+    let sinks: Vec<_> = config.alerts.iter().chain(&o.alerts).cloned().collect();
+    if sinks.is_empty() {
+        return Ok(());
+    }
+    let report = &mut run.check.report;
+    report.alerts = crate::alert::send_alerts(report, &sinks);
+    let log = json!({
+        "run_id": report.run.id,
+        "manifest": run.written.manifest_key,
+        "sent_at": crate::check::rfc3339(time::OffsetDateTime::now_utc()),
+        "alerts": report.alerts,
+    });
+    let key = format!("{}/alerts/{}.json", run.tenant, report.run.id);
+    store.create(&key, crate::canonical::to_pretty(&log).as_bytes(), retain)?;
+    Ok(())
+}
+
 /// Runs the daily job for every selected tenant. A tenant whose job cannot be done stops
 /// the run with its error (evidence already written for earlier tenants stays).
 pub fn run(config: &Config, o: &RunOverrides) -> Result<Vec<TenantRun>> {
@@ -334,7 +363,13 @@ pub fn run(config: &Config, o: &RunOverrides) -> Result<Vec<TenantRun>> {
     let tenants = select_tenants(config, o)?;
     let mut out = Vec::new();
     for t in tenants {
-        out.push(run_tenant(config, o, &t, store.as_ref(), &key)?);
+        let mut r = run_tenant(config, o, &t, store.as_ref(), &key)?;
+        let retain = crate::check::rfc3339(
+            time::OffsetDateTime::now_utc()
+                + time::Duration::days(i64::from(o.retention_days.unwrap_or(config.store.retention_days))),
+        );
+        alert(config, o, store.as_ref(), &mut r, &retain)?;
+        out.push(r);
     }
     Ok(out)
 }

@@ -20,6 +20,37 @@ fn example_report() -> driftgate::report::Report {
     report
 }
 
+fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"run-\d{8}T\d{6}Z-[0-9a-f]{8}", "[run-id]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \.\. \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[started] .. [finished]"),
+        (r"driftgate \d+\.\d+\.\d+", "driftgate [version]"),
+        (r#""(startTimeUtc|endTimeUtc)": "[^"]+""#, r#""$1": "[time]""#),
+        (r#""version": "\d+\.\d+\.\d+""#, r#""version": "[version]""#),
+        (r"\| \d+\.\d+\.\d+ \|", "| [version] |"),
+        (r"\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \.\. \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)", "([started] .. [finished])"),
+    ]
+}
+
+macro_rules! format_snapshot {
+    ($name:ident, $format:literal) => {
+        #[test]
+        fn $name() {
+            let rendered = renderer($format).unwrap().render(&example_report());
+            insta::with_settings!({filters => filters()}, {
+                insta::assert_snapshot!(rendered);
+            });
+        }
+    };
+}
+
+format_snapshot!(markdown_report, "markdown");
+format_snapshot!(html_report, "html");
+format_snapshot!(sarif_report, "sarif");
+format_snapshot!(junit_report, "junit");
+format_snapshot!(github_report, "github");
+format_snapshot!(csv_report, "csv");
+
 #[test]
 fn text_report() {
     let r = example_report();

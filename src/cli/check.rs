@@ -40,6 +40,10 @@ pub struct CheckArgs {
     /// Also fail the gate on these (repeatable; violations always fail it).
     #[arg(long, value_name = "CONDITION", value_parser = ["violation", "warn", "drift", "quarantine"])]
     fail_on: Vec<String>,
+    /// Send an alert when the check finds violations, drift or quarantine (repeatable):
+    /// webhook=URL, slack=URL or splunk=URL (HEC token in DRIFTGATE_SPLUNK_TOKEN).
+    #[arg(long, value_name = "KIND=URL")]
+    alert: Vec<String>,
     /// JSON object of extra keys for data.driftgate.run (e.g. {"audit": {"checkpoint": "..."}}).
     #[arg(long, value_name = "FILE")]
     run_context: Option<PathBuf>,
@@ -69,7 +73,10 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         },
         as_of: None,
     };
-    let run = run_check(&opts)?;
+    let alerts = a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?;
+    let mut run = run_check(&opts)?;
+    run.report.alerts = driftgate::alert::send_alerts(&run.report, &alerts);
+    super::report_alert_failures(&run.report.alerts);
     let report = &run.report;
     let mut formats = if a.format.is_empty() { vec!["text".to_string()] } else { a.format };
     formats.dedup();

@@ -36,6 +36,9 @@ pub struct RunArgs {
     /// Days to retain the objects.
     #[arg(long, value_name = "DAYS")]
     retention_days: Option<u32>,
+    /// Also alert this sink (repeatable): webhook=URL, slack=URL or splunk=URL.
+    #[arg(long, value_name = "KIND=URL")]
+    alert: Vec<String>,
 }
 
 /// S3 settings for `--store s3://...` (credentials come from the AWS SDK's usual sources).
@@ -129,6 +132,7 @@ pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
         signing_key: a.signing_key,
         tenant: a.tenant,
         retention_days: a.retention_days,
+        alerts: a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?,
     };
     let runs = run(&config, &overrides)?;
     for r in &runs {
@@ -145,6 +149,7 @@ pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
             "driftgate: evidence for {} stored as sequence {}{rolled}: {} (sha256 {})",
             r.tenant, w.sequence, w.manifest_key, w.manifest_sha256
         );
+        super::report_alert_failures(&r.check.report.alerts);
         if r.verified.ok() {
             let t = r.verified.tenants.first();
             eprintln!("driftgate: store verified: chain of {} package(s) intact", t.map_or(0, |t| t.packages));

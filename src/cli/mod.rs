@@ -5,6 +5,7 @@
 mod check;
 mod evidence;
 mod policy;
+mod report;
 mod snapshot_cmds;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,9 @@ enum Command {
     /// Policy author's tools: test, lint, doc.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Render a report.json in other formats.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Print a snapshot normalized (canonical, sorted, volatile fields removed, secrets redacted).
     Normalize(snapshot_cmds::NormalizeArgs),
 }
@@ -54,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => snapshot_cmds::diff(a),
         Command::Normalize(a) => snapshot_cmds::normalize(a),
         Command::Policy(c) => policy::run(c),
+        Command::Report(c) => report::run(c),
     };
     match result {
         Ok(code) => code,
@@ -61,6 +66,19 @@ pub fn main() -> ExitCode {
             eprintln!("{:?}", miette::Report::new(e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Says on stderr which alerts could not be delivered (they never change the exit code).
+pub(crate) fn report_alert_failures(outcomes: &[driftgate::report::AlertOutcome]) {
+    for o in outcomes.iter().filter(|o| o.status == "failed") {
+        eprintln!(
+            "driftgate: alert to {} ({}) failed after {} attempt(s): {}",
+            o.sink,
+            o.target,
+            o.attempts,
+            o.error.as_deref().unwrap_or("unknown error")
+        );
     }
 }
 

@@ -8,6 +8,7 @@ use crate::diff::Change;
 use crate::policy::{Bundle, Level, RuleEvaluation, RuleMeta, WaiverStatus};
 use crate::schema::GateOutcome;
 use crate::snapshot::Snapshot;
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
@@ -38,6 +39,8 @@ pub struct ReportInputs<'a> {
     pub catalog: &'a PlatformRules,
     /// `data.driftgate.run` as the policies saw it.
     pub run_context: &'a serde_json::Value,
+    /// The normalized snapshot as stored (quarantined items included), for locations.
+    pub normalized: &'a Snapshot,
 }
 
 /// Builds the report.
@@ -55,8 +58,9 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         now,
         catalog,
         run_context,
+        normalized,
     } = inputs;
-    let names = NameIndex::new(&gated.accepted, catalog);
+    let index = ResourceIndex::new(normalized, catalog);
     let mut waiver_hits = vec![0usize; bundle.waivers.len()];
     let mut findings = Vec::new();
     let mut per_rule: Vec<(usize, usize)> = vec![(0, 0); rules.len()]; // (unwaived violations, waived)
@@ -65,9 +69,13 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         let meta = &rules[eval.rule];
         for raw in eval.findings {
             let resource = raw.resource.map(|(t, id, name)| {
-                let name = name.or_else(|| names.name(&t, &id));
+                let name = name.or_else(|| index.name(&t, &id));
                 ResourceRef { resource_type: t, id, name }
             });
+            let location = resource
+                .as_ref()
+                .and_then(|r| index.line(&r.resource_type, &r.id, raw.path.as_deref()))
+                .map(|line| Location { file: NORMALIZED_SNAPSHOT_FILE.to_string(), line });
             let key = resource.as_ref().map(|r| (r.resource_type.as_str(), r.id.as_str()));
             let waiver = bundle.waivers.iter().enumerate().find(|(_, w)| w.covers(&meta.id, key)).map(|(i, w)| {
                 waiver_hits[i] += 1;
@@ -103,6 +111,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
                 title: meta.title.clone(),
                 remediation: meta.remediation.clone(),
                 fingerprint,
+                location,
                 details: raw.details,
             });
         }
@@ -203,6 +212,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         quarantine: gated.quarantine.clone(),
         schema_gate: gated.types.clone(),
         waivers,
+        alerts: Vec::new(),
     }
 }
 
@@ -328,28 +338,99 @@ pub fn gate(summary: &Summary, fail_on: &[FailOn]) -> Gate {
     }
 }
 
-/// Names of items by type and identity, built per type on first use.
-struct NameIndex<'a> {
-    snapshot: &'a Snapshot,
+/// Where items sit in the stored normalized snapshot, and their names: per resource type,
+/// built on first use (one pass over the type), so that locating many findings stays linear.
+struct ResourceIndex<'a> {
+    doc: Value,
     catalog: &'a PlatformRules,
-    cache: std::cell::RefCell<HashMap<String, HashMap<String, String>>>,
+    cache: std::cell::RefCell<HashMap<String, TypeIndex>>,
 }
 
-impl<'a> NameIndex<'a> {
-    fn new(snapshot: &'a Snapshot, catalog: &'a PlatformRules) -> Self {
-        NameIndex { snapshot, catalog, cache: Default::default() }
+#[derive(Default)]
+struct TypeIndex {
+    by_id: HashMap<String, (usize, Option<String>)>,
+    lines: Vec<usize>,
+}
+
+impl<'a> ResourceIndex<'a> {
+    fn new(normalized: &Snapshot, catalog: &'a PlatformRules) -> Self {
+        ResourceIndex { doc: normalized.to_value(), catalog, cache: Default::default() }
     }
 
-    fn name(&self, rtype: &str, id: &str) -> Option<String> {
+    fn with_type<T>(&self, rtype: &str, f: impl FnOnce(&TypeIndex, &[Value]) -> T) -> T {
+        let items = self.doc["resources"][rtype].as_array().map(Vec::as_slice).unwrap_or_default();
         let mut cache = self.cache.borrow_mut();
         let index = cache.entry(rtype.to_string()).or_insert_with(|| {
             let t = self.catalog.type_rules(rtype);
-            self.snapshot
-                .resources
-                .get(rtype)
-                .map(|items| items.iter().filter_map(|v| Some((t.identity_of(v)?, t.name_of(v)?))).collect())
-                .unwrap_or_default()
+            let by_id =
+                items.iter().enumerate().filter_map(|(i, v)| Some((t.identity_of(v)?, (i, t.name_of(v))))).collect();
+            let mut lines = Vec::with_capacity(items.len());
+            if let Some(list_line) = canonical::pretty_line_of(&self.doc, 1, &["resources".into(), rtype.into()]) {
+                let mut line = list_line + 1;
+                for item in items {
+                    lines.push(line);
+                    line += canonical::pretty_line_count(item);
+                }
+            }
+            TypeIndex { by_id, lines }
         });
-        index.get(id).cloned()
+        f(index, items)
     }
+
+    fn name(&self, rtype: &str, id: &str) -> Option<String> {
+        self.with_type(rtype, |ix, _| ix.by_id.get(id).and_then(|(_, n)| n.clone()))
+    }
+
+    /// The line of the resource, or of the field `path` points at inside it when it exists.
+    fn line(&self, rtype: &str, id: &str, path: Option<&str>) -> Option<usize> {
+        self.with_type(rtype, |ix, items| {
+            let (i, _) = ix.by_id.get(id)?;
+            let start = *ix.lines.get(*i)?;
+            let tokens: Vec<String> =
+                path.unwrap_or("").split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+            let tokens = positional(&items[*i], tokens);
+            Some(canonical::pretty_line_of(&items[*i], start, &tokens).unwrap_or(start))
+        })
+    }
+}
+
+/// Drift and findings address members of `map` lists by key (`/roles/<id>`); the pretty text
+/// is positional. Turns each key segment that meets an array into the member's position
+/// (the member whose `id` or `name` is the key), leaving the rest as it is.
+fn positional(item: &Value, tokens: Vec<String>) -> Vec<String> {
+    let mut node = item;
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        let next = match node {
+            Value::Array(items) if t.parse::<usize>().is_err() => {
+                let found = items
+                    .iter()
+                    .position(|m| ["id", "name"].iter().any(|k| m.get(*k).and_then(Value::as_str) == Some(t.as_str())));
+                match found {
+                    Some(i) => {
+                        out.push(i.to_string());
+                        &items[i]
+                    }
+                    None => break,
+                }
+            }
+            Value::Array(items) => {
+                out.push(t.clone());
+                match items.get(t.parse::<usize>().unwrap_or(usize::MAX)) {
+                    Some(v) => v,
+                    None => break,
+                }
+            }
+            Value::Object(map) => {
+                out.push(t.clone());
+                match map.get(&t) {
+                    Some(v) => v,
+                    None => break,
+                }
+            }
+            _ => break,
+        };
+        node = next;
+    }
+    out
 }

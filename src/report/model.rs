@@ -45,6 +45,9 @@ pub struct Report {
     pub schema_gate: BTreeMap<String, TypeGate>,
     /// Every waiver of the bundle and where it stands.
     pub waivers: Vec<WaiverResult>,
+    /// What each alert sink did (empty when none was configured).
+    #[serde(default)]
+    pub alerts: Vec<AlertOutcome>,
 }
 
 /// `tool`.
@@ -293,8 +296,37 @@ pub struct Finding {
     pub remediation: Option<String>,
     /// Stable across runs: rule id, resource and path (and message when there is no resource).
     pub fingerprint: String,
+    /// Where the resource (or the field at `path`) is in the stored normalized snapshot.
+    pub location: Option<Location>,
     /// Other keys the rule put in the finding.
     pub details: Map<String, Value>,
+}
+
+/// The file name of the normalized snapshot in an evidence package, which locations refer to.
+pub const NORMALIZED_SNAPSHOT_FILE: &str = "snapshot.normalized.json";
+
+/// A place in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// File name (`snapshot.normalized.json`: canonical, pretty-printed).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// What one alert sink did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertOutcome {
+    /// Sink kind (`webhook`, `slack`, `splunk`).
+    pub sink: String,
+    /// Where it went (the URL without credentials or query string).
+    pub target: String,
+    /// `sent`, `failed` or `skipped` (nothing to alert on).
+    pub status: String,
+    /// HTTP attempts made.
+    pub attempts: u32,
+    /// Why it failed.
+    pub error: Option<String>,
 }
 
 /// A resource reference.

@@ -1,5 +1,6 @@
 //! `text`: the terminal summary a person reads after `driftgate check`.
 
+use super::status_word;
 use super::Render;
 use crate::diff::ChangeKind;
 use crate::policy::{Level, WaiverStatus};
@@ -76,16 +77,6 @@ fn header(o: &mut String, r: &Report) {
         "summary: {} violation(s), {} warning(s), {} waived, {} drift record(s), {} quarantined",
         sm.violations, sm.warnings, sm.waived, sm.changes, sm.quarantined
     );
-}
-
-fn status_word(s: ControlStatus) -> &'static str {
-    match s {
-        ControlStatus::Pass => "PASS",
-        ControlStatus::Fail => "FAIL",
-        ControlStatus::Inconclusive => "INCONCLUSIVE",
-        ControlStatus::NotTested => "NOT_TESTED",
-        ControlStatus::Waived => "WAIVED",
-    }
 }
 
 fn controls(o: &mut String, r: &Report) {

@@ -1,0 +1,76 @@
+//! `github`: GitHub Actions workflow commands, so findings appear as annotations on the run
+//! (and on the pull request's files when the normalized snapshot is committed).
+
+use super::{finding_state, Render};
+use crate::report::{Report, NORMALIZED_SNAPSHOT_FILE};
+use std::fmt::Write;
+
+/// The GitHub Actions renderer.
+pub struct Github;
+
+/// Escapes a workflow command's message.
+fn data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn prop(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+impl Render for Github {
+    fn name(&self) -> &'static str {
+        "github"
+    }
+
+    fn file_name(&self) -> &'static str {
+        "report.github.txt"
+    }
+
+    fn render(&self, r: &Report) -> String {
+        let mut o = String::new();
+        for f in &r.findings {
+            let command = match finding_state(f) {
+                "violation" => "error",
+                "warning" => "warning",
+                _ => "notice",
+            };
+            let file = f.location.as_ref().map_or(NORMALIZED_SNAPSHOT_FILE.to_string(), |l| l.file.clone());
+            let line = f.location.as_ref().map_or(String::new(), |l| format!(",line={}", l.line));
+            let title = format!("{} [{}] ({})", f.id, f.severity.as_str(), f.controls.join(" "));
+            let resource = f.resource.as_ref().map_or(String::new(), |x| format!(" [{}/{}]", x.resource_type, x.id));
+            let waived = if command == "notice" { " (waived)" } else { "" };
+            let _ = writeln!(
+                o,
+                "::{command} file={}{line},title={}::{}{resource}{waived}",
+                prop(&file),
+                prop(&title),
+                data(&f.msg)
+            );
+        }
+        if r.summary.drift_checked && !r.drift.is_empty() {
+            let _ =
+                writeln!(o, "::notice title=driftgate drift::{} change(s) from the approved baseline", r.drift.len());
+        }
+        let _ = writeln!(
+            o,
+            "::notice title=driftgate {}::gate {} ({} violation(s), {} warning(s), {} drift record(s), {} quarantined)",
+            prop(&r.snapshot.tenant),
+            if r.gate.result == crate::report::GateResult::Pass { "PASS" } else { "FAIL" },
+            r.summary.violations,
+            r.summary.warnings,
+            r.summary.changes,
+            r.summary.quarantined
+        );
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn workflow_command_escaping() {
+        assert_eq!(super::data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(super::prop("a,b:c"), "a%2Cb%3Ac");
+    }
+}
