@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod canonical;
 pub mod catalog;
 pub mod check;
+pub mod collect;
 pub mod diff;
 pub mod error;
 pub mod evidence;

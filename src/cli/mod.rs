@@ -3,6 +3,7 @@
 //! prints or writes what it got back.
 
 mod check;
+mod collect;
 mod evidence;
 mod policy;
 mod report;
@@ -25,6 +26,8 @@ enum Command {
     ///
     /// Exit codes: 0 clean, 1 the gate failed, 2 the check could not be done.
     Check(check::CheckArgs),
+    /// Collect a configuration snapshot from the platform's API (complete, or exit 2).
+    Collect(collect::CollectArgs),
     /// The daily job: check, write a signed evidence package, store it, verify the chain.
     ///
     /// Exit codes: 0 clean, 1 the gate failed (evidence is still written), 2 the job could not be done.
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Collect(a) => collect::run(a),
         Command::Run(a) => evidence::run_cmd(a),
         Command::Evidence(c) => evidence::evidence(c),
         Command::Baseline(c) => snapshot_cmds::baseline(c),

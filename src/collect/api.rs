@@ -1,0 +1,296 @@
+//! The HTTP client every collector shares: OAuth2 client credentials with a cached token
+//! (re-minted once on a 401, then the same request is resumed), retries of 429, 5xx and
+//! timeouts (`Retry-After` honoured, else exponential backoff with full jitter from 1 s,
+//! capped at 60 s, bounded attempts), pacing by the platform's rate-limit headers, and the
+//! correlation id of every call in debug logs. Secrets never reach a log or an error.
+
+use crate::error::{Error, Result};
+use serde_json::Value;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Client credentials, from the environment or a file. `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct Credentials {
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials({}, <secret>)", self.client_id)
+    }
+}
+
+impl Credentials {
+    /// Reads `id_var` and `secret_var` from the environment.
+    pub fn from_env(id_var: &str, secret_var: &str) -> Result<Credentials> {
+        let get = |v: &str| {
+            std::env::var(v).map_err(|_| Error::Usage {
+                message: format!("environment variable {v} is not set"),
+                help: Some(
+                    "credentials come from the environment (or --credentials-file), never from the command line".into(),
+                ),
+            })
+        };
+        Ok(Credentials { client_id: get(id_var)?, client_secret: get(secret_var)? })
+    }
+
+    /// Reads `{"client_id": ..., "client_secret": ...}` from a file.
+    pub fn from_file(path: &std::path::Path) -> Result<Credentials> {
+        #[derive(serde::Deserialize)]
+        struct F {
+            client_id: String,
+            client_secret: String,
+        }
+        let f: F = crate::input::read_json(path, "a credentials file ({client_id, client_secret})")?;
+        Ok(Credentials { client_id: f.client_id, client_secret: f.client_secret })
+    }
+}
+
+/// How patient the client is.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per request in all.
+    pub max_attempts: u32,
+    /// First backoff (doubled per attempt, full jitter).
+    pub base: Duration,
+    /// Backoff ceiling.
+    pub cap: Duration,
+    /// Per request.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        let base = std::env::var("DRIFTGATE_RETRY_BASE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(Duration::from_secs(1), Duration::from_millis);
+        RetryPolicy { max_attempts: 6, base, cap: Duration::from_secs(60), timeout: Duration::from_secs(60) }
+    }
+}
+
+struct Token {
+    value: String,
+    renew_at: Instant,
+}
+
+/// An authenticated API client for one tenant.
+pub struct ApiClient {
+    http: reqwest::blocking::Client,
+    base_url: String,
+    auth_url: String,
+    credentials: Credentials,
+    token: Mutex<Option<Token>>,
+    retry: RetryPolicy,
+    pace_until: Mutex<Option<Instant>>,
+    debug: bool,
+    /// Requests sent (for the summary and tests).
+    pub requests: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient").field("base_url", &self.base_url).field("auth_url", &self.auth_url).finish()
+    }
+}
+
+/// A failed call, with what the caller needs to decide.
+#[derive(Debug)]
+pub struct CallError {
+    /// HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// What happened (never a secret).
+    pub message: String,
+}
+
+impl ApiClient {
+    /// A client for `base_url` (API calls) and `auth_url` (the token endpoint).
+    pub fn new(base_url: &str, auth_url: &str, credentials: Credentials, retry: RetryPolicy) -> Result<ApiClient> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(retry.timeout)
+            .user_agent(concat!("driftgate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Usage { message: format!("HTTP client: {e}"), help: None })?;
+        Ok(ApiClient {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            auth_url: auth_url.to_string(),
+            credentials,
+            token: Mutex::new(None),
+            retry,
+            pace_until: Mutex::new(None),
+            debug: std::env::var("DRIFTGATE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")),
+            requests: Default::default(),
+        })
+    }
+
+    /// The API base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn log(&self, msg: impl FnOnce() -> String) {
+        if self.debug {
+            eprintln!("driftgate debug: {}", msg());
+        }
+    }
+
+    /// A valid token: the cached one, or a new one when it is missing, expiring, or `force`.
+    fn token(&self, force: bool) -> std::result::Result<String, CallError> {
+        let mut slot = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = slot.as_ref() {
+            if !force && Instant::now() < t.renew_at {
+                return Ok(t.value.clone());
+            }
+        }
+        let resp = self
+            .http
+            .post(&self.auth_url)
+            .basic_auth(&self.credentials.client_id, Some(&self.credentials.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .map_err(|e| CallError { status: None, message: format!("token request failed: {}", without_url(&e)) })?;
+        let status = resp.status().as_u16();
+        if !resp.status().is_success() {
+            return Err(CallError {
+                status: Some(status),
+                message: format!("token request refused (HTTP {status}): check the client id and secret"),
+            });
+        }
+        let body: Value = resp
+            .json()
+            .map_err(|_| CallError { status: Some(status), message: "token response is not JSON".into() })?;
+        let value = body["access_token"]
+            .as_str()
+            .ok_or(CallError { status: Some(status), message: "token response has no access_token".into() })?;
+        if !body["token_type"].as_str().unwrap_or("bearer").eq_ignore_ascii_case("bearer") {
+            return Err(CallError { status: Some(status), message: "token type is not bearer".into() });
+        }
+        let expires = body["expires_in"].as_u64().unwrap_or(3600);
+        // Renew a little before expiry: a tenth of the lifetime, at least 5 s, at most 5 min.
+        let margin = (expires / 10).clamp(5, 300).min(expires);
+        *slot =
+            Some(Token { value: value.to_string(), renew_at: Instant::now() + Duration::from_secs(expires - margin) });
+        self.log(|| format!("minted a token valid for {expires} s"));
+        Ok(value.to_string())
+    }
+
+    fn pace(&self) {
+        let until = *self.pace_until.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = until {
+            let now = Instant::now();
+            if t > now {
+                std::thread::sleep(t - now);
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.retry.base.saturating_mul(1u32 << (attempt - 1).min(16)).min(self.retry.cap);
+        let mut b = [0u8; 8];
+        let _ = getrandom::fill(&mut b);
+        ceiling.mul_f64((u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64)
+    }
+
+    /// Sends `method path` (a path with its query, relative to the base URL) with `body`,
+    /// retrying as the policy says; the parsed JSON answer.
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> std::result::Result<Value, CallError> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base_url)
+        };
+        let mut reminted = false;
+        let mut last = String::new();
+        for attempt in 1..=self.retry.max_attempts {
+            self.pace();
+            let token = self.token(false)?;
+            let mut req = match method {
+                "POST" => self.http.post(&url),
+                _ => self.http.get(&url),
+            }
+            .bearer_auth(&token)
+            .header("Accept", "application/json");
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let wait = match req.send() {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let header = |k: &str| resp.headers().get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
+                    let correlation = header("ININ-Correlation-Id").unwrap_or_else(|| "-".into());
+                    self.log(|| format!("{method} {path} -> {status} (correlation id {correlation})"));
+                    self.note_rate_limit(
+                        header("inin-ratelimit-count"),
+                        header("inin-ratelimit-allowed"),
+                        header("inin-ratelimit-reset"),
+                    );
+                    if resp.status().is_success() {
+                        return resp.json().map_err(|_| CallError {
+                            status: Some(status),
+                            message: format!("{path}: answer is not JSON"),
+                        });
+                    }
+                    let retry_after =
+                        header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+                    last = format!("HTTP {status} (correlation id {correlation})");
+                    match status {
+                        401 if !reminted => {
+                            // An expired or revoked token: mint a new one once and resume
+                            // with the same request.
+                            reminted = true;
+                            self.token(true)?;
+                            continue;
+                        }
+                        429 | 500..=599 => retry_after.map_or_else(|| self.backoff(attempt), |d| d.min(self.retry.cap)),
+                        _ => {
+                            return Err(CallError { status: Some(status), message: format!("{method} {path}: {last}") })
+                        }
+                    }
+                }
+                Err(e) => {
+                    last = if e.is_timeout() {
+                        "timed out".into()
+                    } else {
+                        format!("request failed: {}", without_url(&e))
+                    };
+                    self.log(|| format!("{method} {path} -> {last}"));
+                    self.backoff(attempt)
+                }
+            };
+            if attempt < self.retry.max_attempts {
+                std::thread::sleep(wait);
+            }
+        }
+        Err(CallError {
+            status: None,
+            message: format!("{method} {path}: {last} after {} attempts", self.retry.max_attempts),
+        })
+    }
+
+    /// When the platform says the window is nearly used up, hold further calls until it resets.
+    fn note_rate_limit(&self, count: Option<String>, allowed: Option<String>, reset: Option<String>) {
+        let n = |s: Option<String>| s.and_then(|v| v.trim().parse::<u64>().ok());
+        if let (Some(count), Some(allowed), Some(reset)) = (n(count), n(allowed), n(reset)) {
+            if allowed > 0 && count + 1 >= allowed {
+                let until = Instant::now() + Duration::from_secs(reset.min(60));
+                *self.pace_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(until);
+                self.log(|| format!("rate limit nearly used ({count}/{allowed}): pausing {reset} s"));
+            }
+        }
+    }
+}
+
+/// A reqwest error's text without its URL (which could carry a query with secrets).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(u) = e.url() {
+        s = s.replace(u.as_str(), "<url>");
+    }
+    s
+}

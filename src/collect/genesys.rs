@@ -1,0 +1,370 @@
+//! Genesys Cloud: every resource type of the snapshot contract from its real endpoint with
+//! its own paging (page number and `nextUri`, `after` cursors, or none), users per state with
+//! `expand=authorization`, completeness checked against each listing's `total`.
+
+use super::api::{ApiClient, CallError};
+use super::{CollectOptions, EndpointRecord, TypeCollection};
+use crate::error::{Error, Result};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+
+/// How an endpoint pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Paging {
+    /// One object, not a listing.
+    Single,
+    /// `pageNumber`/`pageSize`, `total`, `nextUri` (the standard `*EntityListing`).
+    Numbered(u32),
+    /// `after` cursors through `nextUri`; no total.
+    Cursor(u32),
+    /// The whole list in one call (standard envelope, no parameters).
+    Unpaged,
+    /// `{entities}` only.
+    EntitiesOnly,
+}
+
+/// One resource type's source.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Endpoint {
+    pub rtype: &'static str,
+    pub path: &'static str,
+    pub query: &'static [(&'static str, &'static str)],
+    pub paging: Paging,
+}
+
+/// The endpoints (paths from the public API v2; page sizes as the Terraform provider uses).
+pub(crate) const ENDPOINTS: &[Endpoint] = &[
+    Endpoint { rtype: "organization", path: "/api/v2/organizations/me", query: &[], paging: Paging::Single },
+    Endpoint {
+        rtype: "authentication_settings",
+        path: "/api/v2/organizations/authentication/settings",
+        query: &[],
+        paging: Paging::Single,
+    },
+    Endpoint {
+        rtype: "divisions",
+        path: "/api/v2/authorization/divisions/query",
+        query: &[],
+        paging: Paging::Cursor(200),
+    },
+    Endpoint {
+        rtype: "users",
+        path: "/api/v2/users",
+        query: &[("expand", "authorization")],
+        paging: Paging::Numbered(500),
+    },
+    Endpoint { rtype: "roles", path: "/api/v2/authorization/roles", query: &[], paging: Paging::Numbered(100) },
+    Endpoint { rtype: "groups", path: "/api/v2/groups", query: &[], paging: Paging::Numbered(500) },
+    Endpoint { rtype: "queues", path: "/api/v2/routing/queues", query: &[], paging: Paging::Numbered(500) },
+    Endpoint { rtype: "skills", path: "/api/v2/routing/skills", query: &[], paging: Paging::Numbered(500) },
+    Endpoint {
+        rtype: "trunks",
+        path: "/api/v2/telephony/providers/edges/trunks",
+        query: &[],
+        paging: Paging::Numbered(100),
+    },
+    Endpoint {
+        rtype: "trunk_base_settings",
+        path: "/api/v2/telephony/providers/edges/trunkbasesettings",
+        query: &[("expand", "properties")],
+        paging: Paging::Numbered(100),
+    },
+    Endpoint {
+        rtype: "sites",
+        path: "/api/v2/telephony/providers/edges/sites",
+        query: &[],
+        paging: Paging::Numbered(100),
+    },
+    Endpoint { rtype: "oauth_clients", path: "/api/v2/oauth/clients", query: &[], paging: Paging::Unpaged },
+    Endpoint { rtype: "identity_providers", path: "/api/v2/identityproviders", query: &[], paging: Paging::Unpaged },
+    Endpoint { rtype: "integrations", path: "/api/v2/integrations", query: &[], paging: Paging::Numbered(100) },
+    Endpoint {
+        rtype: "wfm_business_units",
+        path: "/api/v2/workforcemanagement/businessunits",
+        query: &[],
+        paging: Paging::EntitiesOnly,
+    },
+    Endpoint {
+        rtype: "wfm_management_units",
+        path: "/api/v2/workforcemanagement/businessunits/{buId}/managementunits",
+        query: &[],
+        paging: Paging::EntitiesOnly,
+    },
+];
+
+/// Users are listed per state: `state=any` would mix states whose deep-paging limits differ.
+const USER_STATES: &[&str] = &["active", "inactive", "deleted"];
+
+/// `GET /api/v2/users?state=inactive` (and deleted) answers 400 past 10,000 results.
+const DEEP_PAGING_LIMIT: u64 = 10_000;
+
+/// Why one attempt at a type failed.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// The listing changed while it was read (total moved, an item repeated): read it again.
+    Inconsistent(String),
+    /// Fewer items than the listing's total.
+    Short { collected: usize, total: u64 },
+    /// The API refused or failed.
+    Failed(String),
+}
+
+impl From<CallError> for Attempt {
+    fn from(e: CallError) -> Self {
+        Attempt::Failed(e.message)
+    }
+}
+
+fn query_string(pairs: &[(String, String)]) -> String {
+    let mut ser = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        ser.push(if i == 0 { '?' } else { '&' });
+        ser.push_str(&format!("{}={}", urlencode(k), urlencode(v)));
+    }
+    ser
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Collects one type, retrying a listing that changed underneath.
+pub(crate) fn collect_type(api: &ApiClient, ep: &Endpoint, _opts: &CollectOptions) -> Result<TypeCollection> {
+    let mut last = String::new();
+    for _ in 0..3 {
+        match attempt(api, ep) {
+            Ok(c) => return Ok(c),
+            Err(Attempt::Inconsistent(why)) => last = why,
+            Err(Attempt::Short { collected, total }) => {
+                last = format!("collected {collected} of the {total} items the listing reports")
+            }
+            Err(Attempt::Failed(why)) => {
+                return Err(Error::Usage {
+                    message: format!("collection of {} failed: {why}", ep.rtype),
+                    help: Some("nothing was written: a snapshot is complete or it is not produced".into()),
+                })
+            }
+        }
+    }
+    Err(Error::Usage {
+        message: format!("collection of {} is incomplete: {last}", ep.rtype),
+        help: Some("the listing came up short three times; nothing was written (a truncated snapshot would hide configuration)".into()),
+    })
+}
+
+fn attempt(api: &ApiClient, ep: &Endpoint) -> std::result::Result<TypeCollection, Attempt> {
+    let mut out = TypeCollection { items: Vec::new(), endpoints: Vec::new() };
+    match ep.rtype {
+        "users" => {
+            for state in USER_STATES {
+                let mut q: Vec<(String, String)> =
+                    ep.query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                q.push(("state".into(), state.to_string()));
+                numbered(api, ep, q, &mut out, *state != "active")?;
+            }
+        }
+        "wfm_management_units" => {
+            let bus = entities_only(api, "/api/v2/workforcemanagement/businessunits", &mut out)?;
+            out.items.clear();
+            out.endpoints.clear();
+            for bu in bus {
+                let id = bu["id"].as_str().ok_or_else(|| Attempt::Failed("a business unit has no id".into()))?;
+                let path = ep.path.replace("{buId}", &urlencode(id));
+                entities_only(api, &path, &mut out)?;
+            }
+        }
+        _ => match ep.paging {
+            Paging::Single => {
+                let v = api.call("GET", ep.path, None)?;
+                out.endpoints.push(EndpointRecord::new("GET", ep.path, vec![], 1, 1));
+                out.items.push(v);
+            }
+            Paging::Numbered(_) => numbered(
+                api,
+                ep,
+                ep.query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                &mut out,
+                false,
+            )?,
+            Paging::Cursor(size) => cursor(api, ep, size, &mut out)?,
+            Paging::Unpaged => {
+                let v = api.call("GET", ep.path, None)?;
+                let items = v["entities"].as_array().cloned().unwrap_or_default();
+                if let Some(total) = v["total"].as_u64() {
+                    if total != items.len() as u64 {
+                        return Err(Attempt::Short { collected: items.len(), total });
+                    }
+                }
+                out.endpoints.push(EndpointRecord::new("GET", ep.path, vec![], 1, items.len()));
+                out.items.extend(items);
+            }
+            Paging::EntitiesOnly => {
+                entities_only(api, ep.path, &mut out)?;
+            }
+        },
+    }
+    let mut seen = HashSet::new();
+    for item in &out.items {
+        if let Some(id) = item["id"].as_str() {
+            if !seen.insert(id.to_string()) {
+                return Err(Attempt::Inconsistent(format!("{} {id} was listed twice", ep.rtype)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn numbered(
+    api: &ApiClient,
+    ep: &Endpoint,
+    query: Vec<(String, String)>,
+    out: &mut TypeCollection,
+    deep_limited: bool,
+) -> std::result::Result<(), Attempt> {
+    let Paging::Numbered(size) = ep.paging else { return Err(Attempt::Failed("not a numbered listing".into())) };
+    let mut total: Option<u64> = None;
+    let mut collected = 0usize;
+    let mut page = 1u64;
+    loop {
+        let mut q = query.clone();
+        q.push(("pageSize".into(), size.to_string()));
+        q.push(("pageNumber".into(), page.to_string()));
+        let v = api.call("GET", &format!("{}{}", ep.path, query_string(&q)), None)?;
+        let t = v["total"].as_u64();
+        match (total, t) {
+            (None, Some(t)) => {
+                if deep_limited && t > DEEP_PAGING_LIMIT {
+                    return Err(Attempt::Failed(format!(
+                        "{} reports {t} results for {}, past the API's 10,000-result paging limit for this state",
+                        ep.rtype,
+                        query_string(&query)
+                    )));
+                }
+                total = Some(t);
+            }
+            (Some(a), Some(b)) if a != b => {
+                return Err(Attempt::Inconsistent(format!(
+                    "the {} total moved from {a} to {b} during paging",
+                    ep.rtype
+                )))
+            }
+            _ => {}
+        }
+        let entities = v["entities"].as_array().cloned().unwrap_or_default();
+        let n = entities.len();
+        collected += n;
+        out.items.extend(entities);
+        let page_count = v["pageCount"].as_u64();
+        let more = n > 0 && v.get("nextUri").and_then(Value::as_str).is_some() && page_count.is_none_or(|c| page < c);
+        if !more {
+            break;
+        }
+        page += 1;
+    }
+    if let Some(t) = total {
+        if collected as u64 != t {
+            return Err(Attempt::Short { collected, total: t });
+        }
+    }
+    out.endpoints.push(EndpointRecord::new(
+        "GET",
+        ep.path,
+        [query, vec![("pageSize".into(), size.to_string())]].concat(),
+        page as usize,
+        collected,
+    ));
+    Ok(())
+}
+
+fn cursor(api: &ApiClient, ep: &Endpoint, size: u32, out: &mut TypeCollection) -> std::result::Result<(), Attempt> {
+    let mut next = format!("{}?pageSize={size}", ep.path);
+    let (mut pages, mut collected) = (0usize, 0usize);
+    loop {
+        let v = api.call("GET", &next, None)?;
+        let entities = v["entities"].as_array().cloned().unwrap_or_default();
+        pages += 1;
+        collected += entities.len();
+        let empty = entities.is_empty();
+        out.items.extend(entities);
+        match v.get("nextUri").and_then(Value::as_str) {
+            Some(n) if !empty && pages < 100_000 => next = n.to_string(),
+            _ => break,
+        }
+    }
+    out.endpoints.push(EndpointRecord::new(
+        "GET",
+        ep.path,
+        vec![("pageSize".into(), size.to_string()), ("after".into(), "<cursor>".into())],
+        pages,
+        collected,
+    ));
+    Ok(())
+}
+
+fn entities_only(api: &ApiClient, path: &str, out: &mut TypeCollection) -> std::result::Result<Vec<Value>, Attempt> {
+    let v = api.call("GET", path, None)?;
+    let items = v["entities"].as_array().cloned().unwrap_or_default();
+    out.endpoints.push(EndpointRecord::new("GET", path, vec![], 1, items.len()));
+    out.items.extend(items.clone());
+    Ok(items)
+}
+
+/// Whether the realtime audit trail shows configuration changes in the last `minutes`.
+pub(crate) fn changes_in_last(api: &ApiClient, minutes: u64) -> Result<u64> {
+    let now = time::OffsetDateTime::now_utc();
+    let from = now - time::Duration::minutes(minutes as i64);
+    let body = json!({
+        "interval": format!("{}/{}", crate::check::rfc3339(from), crate::check::rfc3339(now)),
+        "pageNumber": 1,
+        "pageSize": 1,
+    });
+    let v = api.call("POST", "/api/v2/audits/query/realtime", Some(&body)).map_err(|e| Error::Usage {
+        message: format!("settle window: the realtime audit query failed: {}", e.message),
+        help: Some("the settle window needs audits:audit:view; run without --settle to skip it".into()),
+    })?;
+    Ok(v["total"].as_u64().unwrap_or_else(|| v["entities"].as_array().map_or(0, |e| e.len() as u64)))
+}
+
+/// Region name → domain (the API host is `api.<domain>`, the login host `login.<domain>`).
+pub const REGIONS: &[(&str, &str)] = &[
+    ("us-east-1", "mypurecloud.com"),
+    ("us-east-2", "use2.us-gov-pure.cloud"),
+    ("us-west-2", "usw2.pure.cloud"),
+    ("ca-central-1", "cac1.pure.cloud"),
+    ("sa-east-1", "sae1.pure.cloud"),
+    ("mx-central-1", "mxc1.pure.cloud"),
+    ("eu-west-1", "mypurecloud.ie"),
+    ("eu-west-2", "euw2.pure.cloud"),
+    ("eu-central-1", "mypurecloud.de"),
+    ("eu-central-2", "euc2.pure.cloud"),
+    ("eusc-de-east-1", "edee1.eusc-pure.cloud"),
+    ("ap-northeast-1", "mypurecloud.jp"),
+    ("ap-northeast-2", "apne2.pure.cloud"),
+    ("ap-northeast-3", "apne3.pure.cloud"),
+    ("ap-south-1", "aps1.pure.cloud"),
+    ("ap-southeast-1", "apse1.pure.cloud"),
+    ("ap-southeast-2", "mypurecloud.com.au"),
+    ("me-central-1", "mec1.pure.cloud"),
+];
+
+/// The domain of a region name, or the argument itself when it already is a domain.
+pub fn region_domain(region: &str) -> Result<String> {
+    if let Some((_, d)) = REGIONS.iter().find(|(r, _)| *r == region) {
+        return Ok(d.to_string());
+    }
+    if REGIONS.iter().any(|(_, d)| *d == region) || region.contains('.') {
+        return Ok(region.trim_start_matches("api.").trim_start_matches("login.").to_string());
+    }
+    Err(Error::Usage {
+        message: format!("unknown Genesys Cloud region {region:?}"),
+        help: Some(format!(
+            "use a region ({}) or its domain (mypurecloud.com, ...)",
+            REGIONS.iter().map(|r| r.0).collect::<Vec<_>>().join(", ")
+        )),
+    })
+}
