@@ -54,6 +54,9 @@ pub struct CheckOptions {
     /// The instant waivers are judged at (default: when the run starts). For reproducing a
     /// past run and for tests.
     pub as_of: Option<OffsetDateTime>,
+    /// A snapshot already in memory (just collected): used instead of reading `snapshot`,
+    /// which then only names it.
+    pub collected: Option<Snapshot>,
 }
 
 impl CheckOptions {
@@ -70,6 +73,7 @@ impl CheckOptions {
             policy_timeout: DEFAULT_TIMEOUT,
             run_context: serde_json::Map::new(),
             as_of: None,
+            collected: None,
         }
     }
 }
@@ -90,8 +94,14 @@ pub struct CheckRun {
 /// Runs the check.
 pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     let started = OffsetDateTime::now_utc();
-    let text = crate::input::read_text(&opts.snapshot)?;
-    let snapshot = Snapshot::from_json_text(&opts.snapshot, &text)?;
+    let (text, snapshot) = match &opts.collected {
+        Some(s) => (crate::canonical::to_pretty(&s.to_value()), s.clone()),
+        None => {
+            let text = crate::input::read_text(&opts.snapshot)?;
+            let snapshot = Snapshot::from_json_text(&opts.snapshot, &text)?;
+            (text, snapshot)
+        }
+    };
     let catalog = match &opts.catalog {
         Some(p) => Catalog::with_file(p)?,
         None => Catalog::built_in()?,

@@ -145,10 +145,22 @@ pub struct TenantConfig {
     /// Names of the environment variables (or a file) holding the API credentials.
     #[serde(default)]
     pub credentials: Option<CredentialsConfig>,
+    /// API base URL (default `https://api.<domain of the region>`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Token endpoint (default the region's login host, or `<base_url>/oauth/token`).
+    #[serde(default)]
+    pub auth_url: Option<String>,
+    /// Resource types to collect (default all).
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Settle window in minutes before collecting (none by default).
+    #[serde(default)]
+    pub settle_minutes: Option<u64>,
 }
 
 /// Where credentials come from: environment variable names or a file, never the secrets.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsConfig {
     /// Variable holding the client id.
@@ -199,6 +211,9 @@ impl Config {
         abs(&mut self.check.baselines);
         for t in &mut self.tenants {
             if let Some(p) = t.snapshot.as_mut() {
+                abs(p);
+            }
+            if let Some(p) = t.credentials.as_mut().and_then(|c| c.secret_file.as_mut()) {
                 abs(p);
             }
             if let Some(b) = t.baseline.as_mut() {
@@ -449,6 +464,10 @@ fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>
             snapshot: None,
             baseline: None,
             credentials: None,
+            base_url: None,
+            auth_url: None,
+            resources: Vec::new(),
+            settle_minutes: None,
         });
         t.snapshot = Some(snap.clone());
         return Ok(vec![t]);
@@ -462,6 +481,32 @@ fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>
     Ok(tenants)
 }
 
+/// Collects a tenant's snapshot from its platform's API, with the credentials its config names.
+fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
+    use crate::collect::api::Credentials;
+    let c = t.credentials.clone().unwrap_or_default();
+    let credentials = match &c.secret_file {
+        Some(f) => Credentials::from_file(f)?,
+        None => Credentials::from_env(
+            c.client_id_env.as_deref().unwrap_or("GENESYS_CLIENT_ID"),
+            c.client_secret_env.as_deref().unwrap_or("GENESYS_CLIENT_SECRET"),
+        )?,
+    };
+    eprintln!("driftgate: collecting tenant {} from {}", t.name, t.platform);
+    crate::collect::collect(&crate::collect::CollectOptions {
+        platform: t.platform.clone(),
+        region: t.region.clone(),
+        tenant: t.name.clone(),
+        base_url: t.base_url.clone(),
+        auth_url: t.auth_url.clone(),
+        resources: t.resources.clone(),
+        settle_minutes: t.settle_minutes,
+        concurrency: 4,
+        credentials,
+        progress: true,
+    })
+}
+
 fn run_tenant(
     config: &Config,
     o: &RunOverrides,
@@ -469,11 +514,16 @@ fn run_tenant(
     store: &dyn Store,
     key: &Signer25519,
 ) -> Result<TenantRun> {
-    let snapshot = t.snapshot.clone().ok_or_else(|| Error::Usage {
-        message: format!("tenant {}: no snapshot, and collection from {} is not built yet", t.name, t.platform),
-        help: Some("give --snapshot FILE or snapshot = \"...\" for the tenant".into()),
-    })?;
-    let mut opts = CheckOptions::new(&snapshot);
+    let (mut opts, source) = match &t.snapshot {
+        Some(p) => (CheckOptions::new(p), p.display().to_string()),
+        None => {
+            let collected = collect_tenant(t)?;
+            let source = collected.metadata.extra.get("api_base_url").and_then(Value::as_str).unwrap_or("").to_string();
+            let mut opts = CheckOptions::new(format!("<collected from {source}>"));
+            opts.collected = Some(collected);
+            (opts, source)
+        }
+    };
     opts.policies = o.policies.clone().unwrap_or_else(|| config.check.policies.clone());
     opts.baseline = match o.baseline.as_ref().or(t.baseline.as_ref()) {
         Some(b) => BaselineChoice::Given(BaselineSource::parse(b)?),
@@ -525,7 +575,7 @@ fn run_tenant(
         collector: json!({
             "name": meta.extra.get("collector").and_then(|c| c.get("name")).cloned().unwrap_or(json!("snapshot-file")),
             "version": meta.extra.get("collector").and_then(|c| c.get("version")).cloned().unwrap_or(Value::Null),
-            "snapshot": snapshot.display().to_string(),
+            "snapshot": source,
             "collected_at": meta.collected_at,
             "service_account_id": meta.service_account_id,
         }),

@@ -72,6 +72,7 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
             None => serde_json::Map::new(),
         },
         as_of: None,
+        collected: None,
     };
     let alerts = a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?;
     let mut run = run_check(&opts)?;

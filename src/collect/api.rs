@@ -69,7 +69,11 @@ impl Default for RetryPolicy {
             .ok()
             .and_then(|v| v.parse().ok())
             .map_or(Duration::from_secs(1), Duration::from_millis);
-        RetryPolicy { max_attempts: 6, base, cap: Duration::from_secs(60), timeout: Duration::from_secs(60) }
+        let timeout = std::env::var("DRIFTGATE_HTTP_TIMEOUT_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(Duration::from_secs(60), Duration::from_millis);
+        RetryPolicy { max_attempts: 6, base, cap: Duration::from_secs(60), timeout }
     }
 }
 
@@ -293,4 +297,42 @@ fn without_url(e: &reqwest::Error) -> String {
         s = s.replace(u.as_str(), "<url>");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base_ms: u64) -> ApiClient {
+        let retry = RetryPolicy {
+            max_attempts: 6,
+            base: Duration::from_millis(base_ms),
+            cap: Duration::from_millis(base_ms * 8),
+            timeout: Duration::from_secs(1),
+        };
+        let c = Credentials { client_id: "id".into(), client_secret: "s".into() };
+        ApiClient::new("http://127.0.0.1:9", "http://127.0.0.1:9/oauth/token", c, retry).unwrap()
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_doubling_ceiling_with_a_cap() {
+        let c = client(100);
+        for attempt in 1..=10 {
+            let ceiling = Duration::from_millis(100 * (1u64 << (attempt - 1))).min(Duration::from_millis(800));
+            let waits: Vec<Duration> = (0..200).map(|_| c.backoff(attempt)).collect();
+            assert!(waits.iter().all(|w| *w <= ceiling), "attempt {attempt}");
+            // Jitter: the waits spread over the range rather than sitting at the ceiling.
+            assert!(waits.iter().any(|w| *w < ceiling / 2), "attempt {attempt}");
+        }
+    }
+
+    #[test]
+    fn nearly_used_rate_limit_windows_pause_further_calls() {
+        let c = client(1);
+        c.note_rate_limit(Some("10".into()), Some("180".into()), Some("30".into()));
+        assert!(c.pace_until.lock().unwrap().is_none());
+        c.note_rate_limit(Some("179".into()), Some("180".into()), Some("2".into()));
+        let until = c.pace_until.lock().unwrap().unwrap();
+        assert!(until > Instant::now() + Duration::from_millis(1500));
+    }
 }

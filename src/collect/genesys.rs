@@ -227,26 +227,78 @@ fn numbered(
     deep_limited: bool,
 ) -> std::result::Result<(), Attempt> {
     let Paging::Numbered(size) = ep.paging else { return Err(Attempt::Failed("not a numbered listing".into())) };
-    let mut total: Option<u64> = None;
-    let mut collected = 0usize;
+    let mut q = query.clone();
+    if deep_limited {
+        q.push(("sortOrder".into(), "ascending".into()));
+    }
+    let limit = if deep_limited { DEEP_PAGING_LIMIT } else { u64::MAX };
+    let first = pages(api, ep, &q, size, None, limit)?;
+    let (total, mut items, mut page_count) = (first.total, first.items, first.pages);
+    let mut queries = vec![q];
+    if let Some(t) = total.filter(|t| *t > limit) {
+        // Past the deep-paging limit: the first 10,000 in ascending order, the rest from the
+        // other end in descending order, overlaps dropped by id.
+        if t > 2 * limit {
+            return Err(Attempt::Failed(format!(
+                "{} reports {t} results for {}, more than twice the API's 10,000-result paging limit; \
+                 the listing cannot be read completely",
+                ep.rtype,
+                query_string(&query)
+            )));
+        }
+        let mut q = query.clone();
+        q.push(("sortOrder".into(), "descending".into()));
+        let rest = pages(api, ep, &q, size, Some((t, items.len() as u64)), limit)?;
+        page_count += rest.pages;
+        let mut seen: HashSet<String> = items.iter().filter_map(|i| i["id"].as_str().map(str::to_string)).collect();
+        items.extend(rest.items.into_iter().filter(|i| i["id"].as_str().is_none_or(|id| seen.insert(id.to_string()))));
+        queries.push(q);
+    }
+    let collected = items.len();
+    if let Some(t) = total {
+        if collected as u64 != t {
+            return Err(Attempt::Short { collected, total: t });
+        }
+    }
+    out.items.extend(items);
+    for q in queries {
+        out.endpoints.push(EndpointRecord::new(
+            "GET",
+            ep.path,
+            [q, vec![("pageSize".into(), size.to_string())]].concat(),
+            page_count,
+            collected,
+        ));
+    }
+    Ok(())
+}
+
+struct Pages {
+    total: Option<u64>,
+    items: Vec<Value>,
+    pages: usize,
+}
+
+/// Reads pages `1..` of a numbered listing while they end within `limit` results. With
+/// `until = (total, have)`, stops as soon as the pages read complete `have` to `total`.
+fn pages(
+    api: &ApiClient,
+    ep: &Endpoint,
+    query: &[(String, String)],
+    size: u32,
+    until: Option<(u64, u64)>,
+    limit: u64,
+) -> std::result::Result<Pages, Attempt> {
+    let mut total: Option<u64> = until.map(|u| u.0);
+    let mut items = Vec::new();
     let mut page = 1u64;
     loop {
-        let mut q = query.clone();
+        let mut q = query.to_vec();
         q.push(("pageSize".into(), size.to_string()));
         q.push(("pageNumber".into(), page.to_string()));
         let v = api.call("GET", &format!("{}{}", ep.path, query_string(&q)), None)?;
-        let t = v["total"].as_u64();
-        match (total, t) {
-            (None, Some(t)) => {
-                if deep_limited && t > DEEP_PAGING_LIMIT {
-                    return Err(Attempt::Failed(format!(
-                        "{} reports {t} results for {}, past the API's 10,000-result paging limit for this state",
-                        ep.rtype,
-                        query_string(&query)
-                    )));
-                }
-                total = Some(t);
-            }
+        match (total, v["total"].as_u64()) {
+            (None, Some(t)) => total = Some(t),
             (Some(a), Some(b)) if a != b => {
                 return Err(Attempt::Inconsistent(format!(
                     "the {} total moved from {a} to {b} during paging",
@@ -257,28 +309,24 @@ fn numbered(
         }
         let entities = v["entities"].as_array().cloned().unwrap_or_default();
         let n = entities.len();
-        collected += n;
-        out.items.extend(entities);
+        items.extend(entities);
         let page_count = v["pageCount"].as_u64();
-        let more = n > 0 && v.get("nextUri").and_then(Value::as_str).is_some() && page_count.is_none_or(|c| page < c);
+        let mut more =
+            n > 0 && v.get("nextUri").and_then(Value::as_str).is_some() && page_count.is_none_or(|c| page < c);
+        if (page + 1) * u64::from(size) > limit {
+            more = false;
+        }
+        if let Some((t, have)) = until {
+            if have + items.len() as u64 >= t {
+                more = false;
+            }
+        }
         if !more {
             break;
         }
         page += 1;
     }
-    if let Some(t) = total {
-        if collected as u64 != t {
-            return Err(Attempt::Short { collected, total: t });
-        }
-    }
-    out.endpoints.push(EndpointRecord::new(
-        "GET",
-        ep.path,
-        [query, vec![("pageSize".into(), size.to_string())]].concat(),
-        page as usize,
-        collected,
-    ));
-    Ok(())
+    Ok(Pages { total, items, pages: page as usize })
 }
 
 fn cursor(api: &ApiClient, ep: &Endpoint, size: u32, out: &mut TypeCollection) -> std::result::Result<(), Attempt> {
@@ -367,4 +415,39 @@ pub fn region_domain(region: &str) -> Result<String> {
             REGIONS.iter().map(|r| r.0).collect::<Vec<_>>().join(", ")
         )),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_map_to_their_domains_and_domains_pass_through() {
+        assert_eq!(region_domain("eu-west-1").unwrap(), "mypurecloud.ie");
+        assert_eq!(region_domain("us-east-1").unwrap(), "mypurecloud.com");
+        assert_eq!(region_domain("mypurecloud.de").unwrap(), "mypurecloud.de");
+        assert_eq!(region_domain("api.mypurecloud.jp").unwrap(), "mypurecloud.jp");
+        assert!(region_domain("mars-1").is_err());
+    }
+
+    #[test]
+    fn query_strings_are_percent_encoded() {
+        let q = vec![("expand".to_string(), "authorization".to_string()), ("name".into(), "a b&c".into())];
+        assert_eq!(query_string(&q), "?expand=authorization&name=a%20b%26c");
+        assert_eq!(query_string(&[]), "");
+    }
+
+    #[test]
+    fn every_contract_type_has_one_endpoint_and_no_invented_paths() {
+        let types: Vec<&str> = ENDPOINTS.iter().map(|e| e.rtype).collect();
+        assert_eq!(types.len(), 16);
+        let unique: HashSet<&str> = types.iter().copied().collect();
+        assert_eq!(unique.len(), 16);
+        for e in ENDPOINTS {
+            assert!(e.path.starts_with("/api/v2/"), "{}", e.path);
+            for bad in ["/api/v2/audit/", "/api/v2/admin/", "/api/v2/security/", "/providers/edge/"] {
+                assert!(!e.path.contains(bad), "{} is not a Genesys Cloud endpoint", e.path);
+            }
+        }
+    }
 }

@@ -289,3 +289,42 @@ fn settle(api: &ApiClient, minutes: u64) -> Result<Value> {
         std::thread::sleep(poll);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(region: Option<&str>, base: Option<&str>, auth: Option<&str>) -> CollectOptions {
+        CollectOptions {
+            platform: "genesys-cloud".into(),
+            region: region.map(Into::into),
+            tenant: "t".into(),
+            base_url: base.map(Into::into),
+            auth_url: auth.map(Into::into),
+            resources: Vec::new(),
+            settle_minutes: None,
+            concurrency: 1,
+            credentials: Credentials { client_id: "id".into(), client_secret: "secret".into() },
+            progress: false,
+        }
+    }
+
+    #[test]
+    fn hosts_come_from_the_region_or_the_flags() {
+        let (api, auth, domain) = urls(&opts(Some("eu-central-1"), None, None)).unwrap();
+        assert_eq!(api, "https://api.mypurecloud.de");
+        assert_eq!(auth, "https://login.mypurecloud.de/oauth/token");
+        assert_eq!(domain, "mypurecloud.de");
+        let (api, auth, _) = urls(&opts(Some("eu-west-1"), Some("http://127.0.0.1:9/"), None)).unwrap();
+        assert_eq!((api.as_str(), auth.as_str()), ("http://127.0.0.1:9/", "http://127.0.0.1:9/oauth/token"));
+        let (_, auth, _) = urls(&opts(None, Some("http://a"), Some("http://b/token"))).unwrap();
+        assert_eq!(auth, "http://b/token");
+        assert!(urls(&opts(None, None, None)).is_err());
+    }
+
+    #[test]
+    fn credentials_never_show_their_secret() {
+        let c = Credentials { client_id: "id".into(), client_secret: "hunter2".into() };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

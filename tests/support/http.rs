@@ -76,7 +76,7 @@ impl Server {
     }
 }
 
-fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
+pub fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();

@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod genesys;
 pub mod http;
 pub mod moto;
+pub mod tenant;
 
 use assert_cmd::Command;
 use serde_json::{json, Value};

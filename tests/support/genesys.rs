@@ -1,0 +1,480 @@
+//! A Genesys Cloud API emulator on loopback: the token endpoint (client credentials, Basic
+//! auth), every endpoint the collector reads with the platform's own envelopes and paging
+//! (page numbers and `nextUri`, `after` cursors, unpaged lists, `{entities}` only), the users
+//! deep-paging limit, rate-limit headers and correlation ids, the realtime audit query; and
+//! faults on demand: 429s with and without `Retry-After`, revoked tokens, 5xx bursts, slow
+//! pages, short pages, and configuration that changes while it is read.
+
+use super::http::{read_request, Request};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const CLIENT_ID: &str = "3c1f0a52-emulator-client";
+pub const CLIENT_SECRET: &str = "emulator-secret-Zq81xT";
+
+/// Faults to inject. Counters count API calls (not token requests), from 1.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Every Nth API call answers 429.
+    pub rate_limit_every: Option<u64>,
+    /// The 429s carry `Retry-After: N` (else no header).
+    pub retry_after: Option<u64>,
+    /// After N API calls every token minted so far is revoked (once): the next call gets 401.
+    pub revoke_tokens_after: Option<u64>,
+    /// Every Nth API call starts a burst of this many 5xx answers (502, 503, 504 in turn).
+    pub server_errors: Option<(u64, u32)>,
+    /// The first request for each listing page after the first hangs this long.
+    pub slow_pages_ms: Option<u64>,
+    /// Listings at this path always answer their first page one item short of the total.
+    pub short_always: Option<String>,
+    /// The first listing at this path answers its first page one item short, once.
+    pub short_once: Option<String>,
+    /// While active users are paged the first time, a user is added (the total moves).
+    pub add_user_while_paging: bool,
+    /// What the realtime audit query reports as the number of changes, call by call (then 0).
+    pub recent_changes: Vec<u64>,
+    /// A rate-limit window: this many calls per this many ms, then 429 until it resets.
+    pub window: Option<(u64, u64)>,
+    /// Token lifetime in seconds (default 86399).
+    pub token_lifetime: Option<u64>,
+}
+
+/// One answered request.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub at: Instant,
+    pub authorization: Option<String>,
+}
+
+struct State {
+    resources: BTreeMap<String, Vec<Value>>,
+    faults: Faults,
+    calls: u64,
+    tokens: Vec<(String, bool)>,
+    revoked: bool,
+    burst_left: u32,
+    burst_kind: u32,
+    slow_done: HashSet<String>,
+    short_once_done: bool,
+    user_added: bool,
+    window_start: Instant,
+    window_count: u64,
+    audit_calls: usize,
+    log: Vec<Entry>,
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+    delay: Option<Duration>,
+}
+
+impl Answer {
+    fn json(status: u16, body: Value) -> Answer {
+        Answer { status, headers: Vec::new(), body, delay: None }
+    }
+    fn error(status: u16, code: &str, message: &str) -> Answer {
+        Answer::json(status, json!({"message": message, "code": code, "status": status, "contextId": "ctx-emulator"}))
+    }
+}
+
+pub struct Emulator {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl Emulator {
+    /// Serves `snapshot` (a Genesys snapshot document: its `resources` are the tenant).
+    pub fn start(snapshot: &Value, faults: Faults) -> Emulator {
+        let resources: BTreeMap<String, Vec<Value>> = serde_json::from_value(snapshot["resources"].clone()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State {
+            resources,
+            faults,
+            calls: 0,
+            tokens: Vec::new(),
+            revoked: false,
+            burst_left: 0,
+            burst_kind: 0,
+            slow_done: HashSet::new(),
+            short_once_done: false,
+            user_added: false,
+            window_start: Instant::now(),
+            window_count: 0,
+            audit_calls: 0,
+            log: Vec::new(),
+        }));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let state = shared.clone();
+                std::thread::spawn(move || {
+                    let Some(req) = read_request(&mut stream) else { return };
+                    let answer = handle(&state, &req);
+                    if let Some(d) = answer.delay {
+                        std::thread::sleep(d);
+                    }
+                    let body = serde_json::to_vec(&answer.body).unwrap();
+                    let mut head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        answer.status,
+                        body.len()
+                    );
+                    for (k, v) in &answer.headers {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(&body);
+                });
+            }
+        });
+        Emulator { url, state }
+    }
+
+    /// The tenant as it is now, as a snapshot document.
+    pub fn truth(&self, tenant: &str) -> Value {
+        let s = self.state.lock().unwrap();
+        json!({"format": "driftgate.snapshot/v1",
+               "metadata": {"platform": "genesys-cloud", "tenant": tenant},
+               "resources": s.resources})
+    }
+
+    /// Every answered request, in order.
+    pub fn log(&self) -> Vec<Entry> {
+        self.state.lock().unwrap().log.clone()
+    }
+
+    /// Tokens minted.
+    pub fn tokens_minted(&self) -> usize {
+        self.state.lock().unwrap().tokens.len()
+    }
+
+    /// Answers with `status` of the log.
+    pub fn count(&self, status: u16) -> usize {
+        self.log().iter().filter(|e| e.status == status).count()
+    }
+}
+
+fn handle(state: &Mutex<State>, req: &Request) -> Answer {
+    let mut s = state.lock().unwrap();
+    let mut answer = route(&mut s, req);
+    let correlation = format!("emu-{:08x}", s.log.len());
+    answer.headers.push(("ININ-Correlation-Id".into(), correlation));
+    s.log.push(Entry {
+        method: req.method.clone(),
+        path: req.path.clone(),
+        status: answer.status,
+        at: Instant::now(),
+        authorization: req.header("authorization").map(str::to_string),
+    });
+    answer
+}
+
+fn route(s: &mut State, req: &Request) -> Answer {
+    let (path, query) = split(&req.path);
+    if path == "/oauth/token" {
+        return token(s, req);
+    }
+    // Authentication first, as the platform does.
+    let bearer = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+    s.calls += 1;
+    let n = s.calls;
+    if let Some(after) = s.faults.revoke_tokens_after {
+        if n > after && !s.revoked {
+            s.revoked = true;
+            for t in &mut s.tokens {
+                t.1 = false;
+            }
+        }
+    }
+    if !s.tokens.iter().any(|(t, valid)| *valid && t == bearer) {
+        return Answer::error(401, "bad.credentials", "Invalid login credentials.");
+    }
+    // Rate limits and server errors.
+    let (allowed, window_ms) = s.faults.window.unwrap_or((100_000, 60_000));
+    if s.window_start.elapsed() >= Duration::from_millis(window_ms) {
+        s.window_start = Instant::now();
+        s.window_count = 0;
+    }
+    s.window_count += 1;
+    let reset = Duration::from_millis(window_ms).saturating_sub(s.window_start.elapsed());
+    let limit_headers = vec![
+        ("inin-ratelimit-count".to_string(), s.window_count.to_string()),
+        ("inin-ratelimit-allowed".to_string(), allowed.to_string()),
+        ("inin-ratelimit-reset".to_string(), reset.as_secs_f64().ceil().to_string()),
+    ];
+    let forced_429 = s.faults.rate_limit_every.is_some_and(|every| n.is_multiple_of(every));
+    if forced_429 || s.window_count > allowed {
+        let secs = if forced_429 { s.faults.retry_after } else { Some(reset.as_secs_f64().ceil() as u64) };
+        let mut a = Answer::error(
+            429,
+            "too.many.requests",
+            &format!("Rate limit exceeded the maximum. Retry the request in [{}] seconds", secs.unwrap_or(3)),
+        );
+        if let Some(secs) = secs {
+            a.headers.push(("Retry-After".into(), secs.to_string()));
+        }
+        a.headers.extend(limit_headers);
+        return a;
+    }
+    if let Some((every, burst)) = s.faults.server_errors {
+        if n.is_multiple_of(every) && s.burst_left == 0 {
+            s.burst_left = burst;
+        }
+    }
+    if s.burst_left > 0 {
+        s.burst_left -= 1;
+        s.burst_kind += 1;
+        let status = [502, 503, 504][(s.burst_kind % 3) as usize];
+        return Answer::error(status, "service.unavailable", "The service is temporarily unavailable");
+    }
+    let mut a = api(s, &req.method, path, &query, &req.body);
+    a.headers.extend(limit_headers);
+    a
+}
+
+fn token(s: &mut State, req: &Request) -> Answer {
+    use base64::Engine;
+    let expected =
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}")));
+    if req.method != "POST" || req.header("authorization") != Some(expected.as_str()) {
+        return Answer::json(400, json!({"error": "invalid_client", "description": "client not found"}));
+    }
+    if req.body.trim() != "grant_type=client_credentials" {
+        return Answer::json(400, json!({"error": "unsupported_grant_type"}));
+    }
+    let t = format!("emu-token-{}-{:x}", s.tokens.len() + 1, s.calls.wrapping_mul(2654435761));
+    s.tokens.push((t.clone(), true));
+    Answer::json(
+        200,
+        json!({"access_token": t, "token_type": "bearer", "expires_in": s.faults.token_lifetime.unwrap_or(86399)}),
+    )
+}
+
+fn split(full: &str) -> (&str, Vec<(String, String)>) {
+    let (path, q) = full.split_once('?').unwrap_or((full, ""));
+    let query = q
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    (path, query)
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(if b[i] == b'+' { b' ' } else { b[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+}
+
+/// Numbered listings: path → (resource type, max page size).
+const NUMBERED: &[(&str, &str, usize)] = &[
+    ("/api/v2/users", "users", 500),
+    ("/api/v2/authorization/roles", "roles", 500),
+    ("/api/v2/groups", "groups", 500),
+    ("/api/v2/routing/queues", "queues", 500),
+    ("/api/v2/routing/skills", "skills", 500),
+    ("/api/v2/telephony/providers/edges/trunks", "trunks", 500),
+    ("/api/v2/telephony/providers/edges/trunkbasesettings", "trunk_base_settings", 500),
+    ("/api/v2/telephony/providers/edges/sites", "sites", 500),
+    ("/api/v2/integrations", "integrations", 500),
+];
+
+fn api(s: &mut State, method: &str, path: &str, q: &[(String, String)], body: &str) -> Answer {
+    match (method, path) {
+        ("GET", "/api/v2/organizations/me") => Answer::json(200, s.resources["organization"][0].clone()),
+        ("GET", "/api/v2/organizations/authentication/settings") => {
+            Answer::json(200, s.resources["authentication_settings"][0].clone())
+        }
+        ("GET", "/api/v2/authorization/divisions/query") => divisions(s, q),
+        ("GET", "/api/v2/oauth/clients") | ("GET", "/api/v2/identityproviders") => {
+            if !q.is_empty() {
+                return Answer::error(400, "bad.request", "this endpoint takes no query parameters");
+            }
+            let rtype = if path.ends_with("clients") { "oauth_clients" } else { "identity_providers" };
+            let items = s.resources[rtype].clone();
+            let total = items.len();
+            Answer::json(
+                200,
+                json!({"entities": items, "pageSize": total, "pageNumber": 1, "total": total, "pageCount": 1,
+                       "selfUri": path, "firstUri": path, "lastUri": path}),
+            )
+        }
+        ("GET", "/api/v2/workforcemanagement/businessunits") => {
+            Answer::json(200, json!({"entities": s.resources["wfm_business_units"]}))
+        }
+        ("GET", p)
+            if p.starts_with("/api/v2/workforcemanagement/businessunits/") && p.ends_with("/managementunits") =>
+        {
+            let bu = &p["/api/v2/workforcemanagement/businessunits/".len()..p.len() - "/managementunits".len()];
+            if !s.resources["wfm_business_units"].iter().any(|b| b["id"] == bu) {
+                return Answer::error(404, "not.found", "business unit not found");
+            }
+            let mus: Vec<Value> =
+                s.resources["wfm_management_units"].iter().filter(|m| m["businessUnit"]["id"] == bu).cloned().collect();
+            Answer::json(200, json!({"entities": mus}))
+        }
+        ("POST", "/api/v2/audits/query/realtime") => {
+            let b: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            if b["interval"].as_str().is_none_or(|i| !i.contains('/')) {
+                return Answer::error(400, "bad.request", "interval is required");
+            }
+            let changes = s.faults.recent_changes.get(s.audit_calls).copied().unwrap_or(0);
+            s.audit_calls += 1;
+            let entities: Vec<Value> = (0..changes.min(1))
+                .map(|i| json!({"id": format!("audit-{i}"), "serviceName": "Routing", "action": "Update", "entityType": "Queue"}))
+                .collect();
+            Answer::json(
+                200,
+                json!({"entities": entities, "pageSize": 1, "pageNumber": 1, "total": changes, "pageCount": changes}),
+            )
+        }
+        ("GET", _) => match NUMBERED.iter().find(|(p, _, _)| *p == path) {
+            Some((_, rtype, max)) => numbered(s, path, rtype, *max, q),
+            None => Answer::error(404, "not.found", &format!("no such endpoint: {path}")),
+        },
+        _ => Answer::error(405, "method.not.allowed", "method not allowed"),
+    }
+}
+
+fn numbered(s: &mut State, path: &str, rtype: &str, max: usize, q: &[(String, String)]) -> Answer {
+    let size: usize = match param(q, "pageSize").map(str::parse) {
+        None => 25,
+        Some(Ok(n)) if (1..=max).contains(&n) => n,
+        _ => return Answer::error(400, "bad.request", &format!("pageSize must be 1..{max}")),
+    };
+    let page: usize = match param(q, "pageNumber").map(str::parse) {
+        None => 1,
+        Some(Ok(n)) if n >= 1 => n,
+        _ => return Answer::error(400, "bad.request", "pageNumber must be 1 or more"),
+    };
+    let mut items: Vec<Value> = s.resources[rtype].clone();
+    if rtype == "users" {
+        let state = param(q, "state").unwrap_or("active");
+        if state != "any" && !["active", "inactive", "deleted"].contains(&state) {
+            return Answer::error(400, "bad.request", "state must be active, inactive, deleted or any");
+        }
+        if state != "active" && page * size > 10_000 {
+            return Answer::error(400, "bad.request", "The requested page exceeds the 10000 result paging limit");
+        }
+        if state == "active" && page == 2 && s.faults.add_user_while_paging && !s.user_added {
+            s.user_added = true;
+            let mut u = items[0].clone();
+            u["id"] = json!("00000000-added-while-paging");
+            u["name"] = json!("Aaron Added-While-Paging");
+            u["state"] = json!("active");
+            s.resources.get_mut("users").unwrap().push(u.clone());
+            items.push(u);
+        }
+        items.retain(|u| state == "any" || u["state"] == state);
+        let expand: Vec<&str> = q.iter().filter(|(k, _)| k == "expand").map(|(_, v)| v.as_str()).collect();
+        if !expand.contains(&"authorization") {
+            for u in &mut items {
+                if let Some(o) = u.as_object_mut() {
+                    o.remove("authorization");
+                }
+            }
+        }
+        items.sort_by(|a, b| (a["name"].as_str(), a["id"].as_str()).cmp(&(b["name"].as_str(), b["id"].as_str())));
+        if param(q, "sortOrder") == Some("descending") {
+            items.reverse();
+        }
+    } else {
+        items.sort_by(|a, b| (a["name"].as_str(), a["id"].as_str()).cmp(&(b["name"].as_str(), b["id"].as_str())));
+    }
+    if rtype == "trunk_base_settings" && param(q, "expand") != Some("properties") {
+        for t in &mut items {
+            if let Some(o) = t.as_object_mut() {
+                o.remove("properties");
+            }
+        }
+    }
+    let total = items.len();
+    let page_count = total.div_ceil(size);
+    let mut entities: Vec<Value> = items.into_iter().skip((page - 1) * size).take(size).collect();
+    let is_short = |p: &Option<String>| p.as_deref() == Some(path);
+    let short = is_short(&s.faults.short_always) || (is_short(&s.faults.short_once) && !s.short_once_done);
+    if page == 1 && !entities.is_empty() && short {
+        s.short_once_done = true;
+        entities.pop();
+    }
+    let uri = |p: usize| {
+        let mut parts: Vec<String> =
+            q.iter().filter(|(k, _)| k != "pageNumber").map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(format!("pageNumber={p}"));
+        format!("{path}?{}", parts.join("&"))
+    };
+    let mut env = json!({
+        "entities": entities, "pageSize": size, "pageNumber": page, "total": total, "pageCount": page_count,
+        "firstUri": uri(1), "selfUri": uri(page), "lastUri": uri(page_count.max(1)),
+    });
+    if page < page_count {
+        env["nextUri"] = json!(uri(page + 1));
+    }
+    if page > 1 {
+        env["previousUri"] = json!(uri(page - 1));
+    }
+    let mut a = Answer::json(200, env);
+    if page > 1 {
+        if let Some(ms) = s.faults.slow_pages_ms {
+            let key = format!("{path}?{q:?}");
+            if s.slow_done.insert(key) {
+                a.delay = Some(Duration::from_millis(ms));
+            }
+        }
+    }
+    a
+}
+
+fn divisions(s: &mut State, q: &[(String, String)]) -> Answer {
+    let size: usize = match param(q, "pageSize").map(str::parse) {
+        None => 25,
+        Some(Ok(n)) if (1..=200).contains(&n) => n,
+        _ => return Answer::error(400, "bad.request", "pageSize must be 1..200"),
+    };
+    let start: usize = match param(q, "after") {
+        None => 0,
+        Some(c) => match c.strip_prefix("cur-").and_then(|n| n.parse().ok()) {
+            Some(n) => n,
+            None => return Answer::error(400, "bad.request", "invalid cursor"),
+        },
+    };
+    let mut items = s.resources["divisions"].clone();
+    items.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let end = (start + size).min(items.len());
+    let entities: Vec<Value> = items[start.min(end)..end].to_vec();
+    let base = "/api/v2/authorization/divisions/query";
+    let mut env = json!({"entities": entities, "selfUri": format!("{base}?pageSize={size}")});
+    if end < items.len() {
+        env["nextUri"] = json!(format!("{base}?pageSize={size}&after=cur-{end}"));
+    }
+    Answer::json(200, env)
+}

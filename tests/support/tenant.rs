@@ -1,0 +1,126 @@
+//! Deterministic Genesys-shaped tenants: the bundled example tenant grown to N users with
+//! proportional groups, queues and skills, in the platform's own field names. The emulator
+//! serves them and the benchmark checks them.
+
+use serde_json::{json, Value};
+
+/// A small deterministic PRNG: the same tenant on every run.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    /// A UUID-shaped id.
+    pub fn uuid(&mut self) -> String {
+        let a = self.next() << 31 ^ self.next();
+        let b = self.next() << 31 ^ self.next();
+        let h = format!("{a:016x}{b:016x}");
+        format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    }
+}
+
+const FIRST: &[&str] = &["Ada", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea"];
+const LAST: &[&str] = &["Abbott", "Berg", "Cole", "Diaz", "Evans", "Fox", "Gray", "Hart", "Ito", "Jones", "Kerr"];
+
+/// The example tenant (`examples/genesys/acme-corp.approved.json`) with `users` generated users
+/// added: most active, some inactive, a few deleted; ordinary roles only (employee, Agent), so
+/// the policy verdicts of the example stay what they are.
+pub fn genesys(users: usize, seed: u64) -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/genesys/acme-corp.approved.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    grow(&mut doc, users, seed);
+    doc
+}
+
+/// Adds `users` generated users (and proportional groups, queues, skills) to a Genesys snapshot.
+pub fn grow(doc: &mut Value, users: usize, seed: u64) {
+    let mut rng = Lcg(seed);
+    let res = doc["resources"].as_object_mut().unwrap();
+    let role = |name: &str, res: &serde_json::Map<String, Value>| {
+        res["roles"].as_array().unwrap().iter().find(|r| r["name"] == name).cloned().unwrap()
+    };
+    let (employee, agent) = (role("employee", res), role("Agent", res));
+    let division = res["divisions"][0].clone();
+    let div = json!({"id": division["id"], "name": division["name"],
+                     "selfUri": format!("/api/v2/authorization/divisions/{}", division["id"].as_str().unwrap())});
+    let mut generated = Vec::with_capacity(users);
+    for i in 0..users {
+        let id = rng.uuid();
+        let first = FIRST[rng.below(FIRST.len())];
+        let last = LAST[rng.below(LAST.len())];
+        let login = format!("{}.{}{i}", first.to_lowercase(), last.to_lowercase());
+        let state = match rng.below(100) {
+            0..=2 => "deleted",
+            3..=9 => "inactive",
+            _ => "active",
+        };
+        let mut roles = vec![json!({"id": employee["id"], "name": "employee"})];
+        if state == "active" && rng.below(3) > 0 {
+            roles.push(json!({"id": agent["id"], "name": "Agent"}));
+        }
+        let mut permissions: Vec<Value> = Vec::new();
+        for r in &roles {
+            let role = if r["name"] == "Agent" { &agent } else { &employee };
+            permissions.extend(role["permissions"].as_array().cloned().unwrap_or_default());
+        }
+        permissions.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        permissions.dedup();
+        let department = ["Support", "Sales", "Billing"][rng.below(3)];
+        let presence = ["Available", "Away", "Offline"][rng.below(3)];
+        let routing = ["IDLE", "INTERACTING", "OFF_QUEUE"][rng.below(3)];
+        let mut user = json!({
+            "id": id,
+            "name": format!("{first} {last} {i:06}"),
+            "division": div,
+            "chat": {"jabberId": format!("{}@acme-corp.orgspan.com", &id[..8])},
+            "department": department,
+            "email": format!("{login}@acme.example"),
+            "username": format!("{login}@acme.example"),
+            "state": state,
+            "title": "Agent",
+            "primaryContactInfo": [
+                {"address": format!("{login}@acme.example"), "mediaType": "EMAIL", "type": "PRIMARY"},
+                {"address": format!("+1555{:07}", rng.below(10_000_000)), "mediaType": "PHONE", "type": "PRIMARY"}
+            ],
+            "addresses": [],
+            "version": 1 + rng.below(40),
+            "acdAutoAnswer": false,
+            "authorization": {"roles": roles, "permissions": permissions},
+            "presence": {"presenceDefinition": {"systemPresence": presence}},
+            "routingStatus": {"status": routing},
+            "dateLastLogin": format!("2026-11-{:02}T{:02}:00:00.000Z", 1 + rng.below(20), rng.below(24)),
+            "selfUri": format!("/api/v2/users/{id}")
+        });
+        if state == "deleted" {
+            user["authorization"] = json!({"roles": [], "permissions": []});
+        }
+        generated.push(user);
+    }
+    res.get_mut("users").unwrap().as_array_mut().unwrap().extend(generated);
+
+    let template = |k: &str, res: &serde_json::Map<String, Value>| res[k][0].clone();
+    let (queue, group, skill) = (template("queues", res), template("groups", res), template("skills", res));
+    let mut more = |kind: &str, n: usize, t: &Value, path: &str| {
+        let mut v = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut item = t.clone();
+            let id = rng.uuid();
+            item["id"] = json!(id);
+            item["name"] = json!(format!("{} {kind} {i:05}", t["name"].as_str().unwrap_or(kind)));
+            item["selfUri"] = json!(format!("{path}/{id}"));
+            v.push(item);
+        }
+        v
+    };
+    let queues = more("queue", users / 100, &queue, "/api/v2/routing/queues");
+    let groups = more("group", users / 200, &group, "/api/v2/groups");
+    let skills = more("skill", users / 150, &skill, "/api/v2/routing/skills");
+    res.get_mut("queues").unwrap().as_array_mut().unwrap().extend(queues);
+    res.get_mut("groups").unwrap().as_array_mut().unwrap().extend(groups);
+    res.get_mut("skills").unwrap().as_array_mut().unwrap().extend(skills);
+}
