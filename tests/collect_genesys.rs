@@ -163,6 +163,18 @@ fn a_revoked_token_is_reminted_once_and_the_same_page_resumed() {
 }
 
 #[test]
+fn tokens_are_renewed_before_they_expire() {
+    let source = tenant::genesys(1000, 15);
+    // Six-second tokens, renewed 5 s early; every page takes 0.7 s: the run outlives several.
+    let emu =
+        Emulator::start(&source, Faults { token_lifetime: Some(6), slow_pages_ms: Some(700), ..Default::default() });
+    let run = collect(&emu, &["--concurrency", "1", "--resources", "users,groups,queues"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(emu.tokens_minted() >= 2, "minted {}", emu.tokens_minted());
+    assert_eq!(emu.count(401), 0, "no call was made with an expired token");
+}
+
+#[test]
 fn wrong_credentials_are_refused_at_the_token_endpoint_without_echoing_the_secret() {
     let source = tenant::genesys(0, 3);
     let emu = Emulator::start(&source, Faults::default());

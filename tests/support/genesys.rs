@@ -39,7 +39,7 @@ pub struct Faults {
     pub recent_changes: Vec<u64>,
     /// A rate-limit window: this many calls per this many ms, then 429 until it resets.
     pub window: Option<(u64, u64)>,
-    /// Token lifetime in seconds (default 86399).
+    /// Token lifetime in seconds (default 86399); an expired token gets 401.
     pub token_lifetime: Option<u64>,
 }
 
@@ -57,7 +57,7 @@ struct State {
     resources: BTreeMap<String, Vec<Value>>,
     faults: Faults,
     calls: u64,
-    tokens: Vec<(String, bool)>,
+    tokens: Vec<(String, bool, Instant)>,
     revoked: bool,
     burst_left: u32,
     burst_kind: u32,
@@ -198,7 +198,7 @@ fn route(s: &mut State, req: &Request) -> Answer {
             }
         }
     }
-    if !s.tokens.iter().any(|(t, valid)| *valid && t == bearer) {
+    if !s.tokens.iter().any(|(t, valid, expires)| *valid && t == bearer && Instant::now() < *expires) {
         return Answer::error(401, "bad.credentials", "Invalid login credentials.");
     }
     // Rate limits and server errors.
@@ -255,11 +255,9 @@ fn token(s: &mut State, req: &Request) -> Answer {
         return Answer::json(400, json!({"error": "unsupported_grant_type"}));
     }
     let t = format!("emu-token-{}-{:x}", s.tokens.len() + 1, s.calls.wrapping_mul(2654435761));
-    s.tokens.push((t.clone(), true));
-    Answer::json(
-        200,
-        json!({"access_token": t, "token_type": "bearer", "expires_in": s.faults.token_lifetime.unwrap_or(86399)}),
-    )
+    let lifetime = s.faults.token_lifetime.unwrap_or(86399);
+    s.tokens.push((t.clone(), true, Instant::now() + Duration::from_secs(lifetime)));
+    Answer::json(200, json!({"access_token": t, "token_type": "bearer", "expires_in": lifetime}))
 }
 
 fn split(full: &str) -> (&str, Vec<(String, String)>) {
