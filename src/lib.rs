@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod alert;
+pub mod audit;
 pub mod baseline;
 pub mod canonical;
 pub mod catalog;

@@ -33,6 +33,9 @@ pub struct Config {
     /// Where alerts go.
     #[serde(default)]
     pub alerts: Vec<crate::alert::AlertConfig>,
+    /// Audit-log pulls.
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
 }
 
 /// `[store]`.
@@ -207,6 +210,9 @@ impl Config {
         if let Some(p) = self.signing.key_file.as_mut() {
             abs(p);
         }
+        if let Some(p) = self.audit.mask_key_file.as_mut() {
+            abs(p);
+        }
         abs(&mut self.check.policies);
         abs(&mut self.check.baselines);
         for t in &mut self.tenants {
@@ -246,11 +252,18 @@ impl Config {
         for a in &self.alerts {
             a.validate().map_err(|e| bad(e.to_string(), "[[alerts]] needs kind (webhook, slack, splunk) and url"))?;
         }
+        self.audit.validate().map_err(|e| bad(e.to_string(), "see [audit] in the README"))?;
         let mut seen = std::collections::HashSet::new();
         for t in &self.tenants {
             crate::snapshot::validate_path_component(&t.name).map_err(|why| {
                 bad(format!("tenant name {:?} {why}", t.name), "use letters, digits, '.', '_' and '-'")
             })?;
+            if t.name.ends_with(".audit") {
+                return Err(bad(
+                    format!("tenant name {} ends with .audit", t.name),
+                    "<tenant>.audit names the tenant's audit stream in the store",
+                ));
+            }
             if !seen.insert(&t.name) {
                 return Err(bad(format!("tenant {} is listed twice", t.name), "one [[tenants]] entry per tenant"));
             }
@@ -400,7 +413,7 @@ pub fn exit_code(runs: &[TenantRun]) -> u8 {
     }
 }
 
-fn open_store(config: &Config, o: &RunOverrides) -> Result<Box<dyn Store>> {
+pub(crate) fn open_store(config: &Config, o: &RunOverrides) -> Result<Box<dyn Store>> {
     if let Some(url) = &o.store {
         return open_store_url(url, config.store.s3.as_ref(), &o.s3);
     }
@@ -420,7 +433,7 @@ fn open_store(config: &Config, o: &RunOverrides) -> Result<Box<dyn Store>> {
     }
 }
 
-fn signing_key(config: &Config, o: &RunOverrides) -> Result<Signer25519> {
+pub(crate) fn signing_key(config: &Config, o: &RunOverrides) -> Result<Signer25519> {
     if let Some(p) = &o.signing_key {
         return Signer25519::from_file(p);
     }
@@ -481,17 +494,23 @@ fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>
     Ok(tenants)
 }
 
-/// Collects a tenant's snapshot from its platform's API, with the credentials its config names.
-fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
+/// The API credentials a tenant's config names (default `GENESYS_CLIENT_ID` /
+/// `GENESYS_CLIENT_SECRET`).
+pub fn tenant_credentials(t: &TenantConfig) -> Result<crate::collect::api::Credentials> {
     use crate::collect::api::Credentials;
     let c = t.credentials.clone().unwrap_or_default();
-    let credentials = match &c.secret_file {
-        Some(f) => Credentials::from_file(f)?,
+    match &c.secret_file {
+        Some(f) => Credentials::from_file(f),
         None => Credentials::from_env(
             c.client_id_env.as_deref().unwrap_or("GENESYS_CLIENT_ID"),
             c.client_secret_env.as_deref().unwrap_or("GENESYS_CLIENT_SECRET"),
-        )?,
-    };
+        ),
+    }
+}
+
+/// Collects a tenant's snapshot from its platform's API, with the credentials its config names.
+fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
+    let credentials = tenant_credentials(t)?;
     eprintln!("driftgate: collecting tenant {} from {}", t.name, t.platform);
     crate::collect::collect(&crate::collect::CollectOptions {
         platform: t.platform.clone(),
@@ -530,6 +549,13 @@ fn run_tenant(
         None => BaselineChoice::Auto(config.check.baselines.clone()),
     };
     opts.fail_on = config.check.fail_on.iter().filter_map(|f| FailOn::parse(f)).collect();
+    // The audit stream's checkpoint, for the audit-lag rule (CC7.2).
+    if let Some(cp) = crate::audit::read_checkpoint(store, &t.name)? {
+        opts.run_context.insert(
+            "audit".into(),
+            json!({"checkpoint": cp.checkpoint, "last_success": cp.written_at, "stream": crate::audit::stream(&t.name)}),
+        );
+    }
     opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
     let check = run_check(&opts)?;
     let report = &check.report;
@@ -592,4 +618,151 @@ fn run_tenant(
         &VerifyOptions { tenant: Some(t.name.clone()), public_key: Some(key.public()), ..Default::default() },
     )?;
     Ok(TenantRun { tenant: t.name.clone(), check, text, written, verified })
+}
+
+/// Flags of `driftgate audit pull|status` over the config.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOverrides {
+    /// `--tenant`.
+    pub tenant: Option<String>,
+    /// `--platform` (a tenant given by flags alone).
+    pub platform: Option<String>,
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--base-url`.
+    pub base_url: Option<String>,
+    /// `--auth-url`.
+    pub auth_url: Option<String>,
+    /// `--credentials-file`.
+    pub credentials_file: Option<PathBuf>,
+    /// `--store` and the S3 flags.
+    pub store: Option<String>,
+    /// S3 flags.
+    pub s3: S3Overrides,
+    /// `--signing-key`.
+    pub signing_key: Option<PathBuf>,
+    /// `--since`.
+    pub since: Option<time::OffsetDateTime>,
+    /// `--until`.
+    pub until: Option<time::OffsetDateTime>,
+    /// `--backfill`.
+    pub backfill: bool,
+}
+
+impl AuditOverrides {
+    fn run_overrides(&self) -> RunOverrides {
+        RunOverrides {
+            store: self.store.clone(),
+            s3: self.s3.clone(),
+            signing_key: self.signing_key.clone(),
+            tenant: self.tenant.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// The tenants to work on: the config's (or the one `--tenant` names), with the flags
+    /// applied; or the one the flags describe.
+    fn tenants(&self, config: &Config) -> Result<Vec<TenantConfig>> {
+        let mut tenants = config.tenants.clone();
+        if let Some(want) = &self.tenant {
+            tenants.retain(|t| &t.name == want);
+            if tenants.is_empty() {
+                let platform = self.platform.clone().ok_or_else(|| Error::Usage {
+                    message: format!("tenant {want} is not in the config"),
+                    help: Some("add it to the config, or describe it with --platform and --region/--base-url".into()),
+                })?;
+                crate::snapshot::validate_path_component(want)
+                    .map_err(|why| Error::Usage { message: format!("tenant {want:?} {why}"), help: None })?;
+                tenants.push(TenantConfig {
+                    name: want.clone(),
+                    platform,
+                    region: None,
+                    snapshot: None,
+                    baseline: None,
+                    credentials: None,
+                    base_url: None,
+                    auth_url: None,
+                    resources: Vec::new(),
+                    settle_minutes: None,
+                });
+            }
+        }
+        if tenants.is_empty() {
+            return Err(Error::Usage {
+                message: "no tenant: give --tenant (with --platform) or [[tenants]] in the config".into(),
+                help: None,
+            });
+        }
+        for t in &mut tenants {
+            if let Some(p) = &self.platform {
+                t.platform = p.clone();
+            }
+            if self.region.is_some() {
+                t.region = self.region.clone();
+            }
+            if self.base_url.is_some() {
+                t.base_url = self.base_url.clone();
+            }
+            if self.auth_url.is_some() {
+                t.auth_url = self.auth_url.clone();
+            }
+            if let Some(f) = &self.credentials_file {
+                t.credentials = Some(CredentialsConfig { secret_file: Some(f.clone()), ..Default::default() });
+            }
+        }
+        Ok(tenants)
+    }
+}
+
+/// `driftgate audit pull`: the audit delta of every selected tenant into the store.
+pub fn audit_pull(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::audit::PullOutcome>> {
+    let tenants = o.tenants(config)?;
+    let ro = o.run_overrides();
+    let store = open_store(config, &ro)?;
+    let key = signing_key(config, &ro)?;
+    let masker = config.audit.masker()?;
+    let mut out = Vec::new();
+    for t in tenants {
+        let api = crate::collect::connect(
+            t.region.as_deref(),
+            t.base_url.as_deref(),
+            t.auth_url.as_deref(),
+            tenant_credentials(&t)?,
+        )?;
+        let opts = crate::audit::PullOptions {
+            tenant: t.name.clone(),
+            platform: t.platform.clone(),
+            since: o.since,
+            until: o.until,
+            backfill: o.backfill,
+            config: config.audit.clone(),
+            retention_days: config.store.retention_days,
+            polling: Default::default(),
+            alerts: config.alerts.clone(),
+        };
+        out.push(crate::audit::pull(&api, store.as_ref(), &key, &masker, &opts, time::OffsetDateTime::now_utc())?);
+    }
+    Ok(out)
+}
+
+/// `driftgate audit status`: every selected tenant's audit stream, or every stream in the
+/// store when the config names no tenant.
+pub fn audit_status(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::audit::StreamStatus>> {
+    let store = open_store(config, &o.run_overrides())?;
+    let names: Vec<String> = match (&o.tenant, config.tenants.is_empty()) {
+        (Some(t), _) => vec![t.clone()],
+        (None, false) => config.tenants.iter().map(|t| t.name.clone()).collect(),
+        (None, true) => {
+            let mut n: Vec<String> = store
+                .list("")?
+                .iter()
+                .filter_map(|k| k.split_once('/').map(|(t, _)| t.to_string()))
+                .filter_map(|t| t.strip_suffix(".audit").map(str::to_string))
+                .collect();
+            n.dedup();
+            n
+        }
+    };
+    let now = time::OffsetDateTime::now_utc();
+    names.iter().map(|t| crate::audit::status(store.as_ref(), t, &config.audit, now)).collect()
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use driftgate::evidence::store::{Created, LocalStore, Store};
+use driftgate::evidence::store::LocalStore;
 use driftgate::evidence::{verify_store, write_package, PackageInput, Signer25519, VerifyOptions};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -275,48 +275,13 @@ fn an_extra_file_and_an_overwritten_verifier_are_detected() {
     assert_eq!(codes(&verdict(d.path(), None, None)), vec!["extra_file", "verifier_changed"]);
 }
 
-/// A store that dies (returns an error, writing nothing) at its `fail_at`-th write.
-struct Crashing {
-    inner: LocalStore,
-    fail_at: usize,
-    writes: std::cell::Cell<usize>,
-}
-
-impl Store for Crashing {
-    fn info(&self) -> driftgate::evidence::manifest::StorageInfo {
-        self.inner.info()
-    }
-    fn location(&self) -> String {
-        self.inner.location()
-    }
-    fn lock(&self, tenant: &str) -> driftgate::Result<Box<dyn std::any::Any>> {
-        self.inner.lock(tenant)
-    }
-    fn create(&self, key: &str, bytes: &[u8], retain: &str) -> driftgate::Result<Created> {
-        self.writes.set(self.writes.get() + 1);
-        if self.writes.get() == self.fail_at {
-            return Err(driftgate::Error::Usage { message: "simulated crash".into(), help: None });
-        }
-        self.inner.create(key, bytes, retain)
-    }
-    fn get(&self, key: &str) -> driftgate::Result<Option<Vec<u8>>> {
-        self.inner.get(key)
-    }
-    fn list(&self, prefix: &str) -> driftgate::Result<Vec<String>> {
-        self.inner.list(prefix)
-    }
-    fn versions(&self, key: &str) -> driftgate::Result<usize> {
-        self.inner.versions(key)
-    }
-}
-
 #[test]
 fn a_crash_at_any_write_leaves_a_chain_the_next_run_continues() {
     // Writes of the second run: 2 root files (already there), 3 package files, the
     // manifest, the chain entry.
     for fail_at in 1..=7 {
         let (d, key) = store_with(1);
-        let crashing = Crashing { inner: LocalStore::new(d.path()), fail_at, writes: Default::default() };
+        let crashing = Crashing::new(d.path(), fail_at);
         assert!(write_package(&crashing, &key, input("run-crash", "y"), day(11)).is_err());
         let w = write_package(&LocalStore::new(d.path()), &key, input("run-next", "z"), day(12)).unwrap();
         let v = verdict(d.path(), None, None);

@@ -13,7 +13,7 @@ use crate::report::{AlertOutcome, Report};
 use serde::Deserialize;
 use std::time::Duration;
 
-pub use http::Delivery;
+pub use http::{redacted_target, Delivery};
 
 /// One alert sink, from `[[alerts]]` or `--alert KIND=URL`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -96,7 +96,7 @@ impl AlertConfig {
         Ok(())
     }
 
-    fn delivery(&self) -> Delivery {
+    pub(crate) fn delivery(&self) -> Delivery {
         Delivery {
             timeout: Duration::from_secs(self.timeout_secs.unwrap_or(10).max(1)),
             max_attempts: self.max_attempts.unwrap_or(4).max(1),
@@ -186,6 +186,38 @@ pub fn send_alerts(report: &Report, configs: &[AlertConfig]) -> Vec<AlertOutcome
                 }
             }
             AlertOutcome { sink: c.kind.clone(), target, status: "sent".into(), attempts, error: None }
+        })
+        .collect()
+}
+
+/// Sends a one-off notice (not a check report) to every sink: `kind` names it, `message`
+/// says it, `fields` add detail. Never fails: errors are outcomes.
+pub fn send_notice(
+    configs: &[AlertConfig],
+    kind: &str,
+    message: &str,
+    fields: &serde_json::Value,
+) -> Vec<AlertOutcome> {
+    configs
+        .iter()
+        .map(|c| {
+            let target = http::redacted_target(&c.url);
+            let token = c.token_env.as_ref().and_then(|v| std::env::var(v).ok());
+            let body = match c.kind.as_str() {
+                "slack" => serde_json::json!({"text": format!(":warning: driftgate: {message}")}),
+                "splunk" => serde_json::json!({
+                    "host": "driftgate", "source": "driftgate", "sourcetype": c.sourcetype.clone().unwrap_or_else(|| "driftgate".into()),
+                    "event": {"kind": kind, "message": message, "data": fields}
+                }),
+                _ => serde_json::json!({"kind": format!("driftgate.{kind}"), "message": message, "data": fields}),
+            };
+            let auth = token.map(|t| if c.kind == "splunk" { format!("Splunk {t}") } else { format!("Bearer {t}") });
+            match c.delivery().post(&c.url, body.to_string(), "application/json", auth.as_deref()) {
+                Ok(n) => AlertOutcome { sink: c.kind.clone(), target, status: "sent".into(), attempts: n, error: None },
+                Err((n, e)) => {
+                    AlertOutcome { sink: c.kind.clone(), target, status: "failed".into(), attempts: n, error: Some(e) }
+                }
+            }
         })
         .collect()
 }

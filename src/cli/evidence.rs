@@ -65,7 +65,7 @@ pub struct S3Flags {
 }
 
 impl S3Flags {
-    fn overrides(&self) -> S3Overrides {
+    pub fn overrides(&self) -> S3Overrides {
         S3Overrides {
             endpoint_url: self.s3_endpoint_url.clone(),
             region: self.s3_region.clone(),

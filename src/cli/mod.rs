@@ -2,6 +2,7 @@
 //! need: each subcommand turns its arguments into library options, calls the library, and
 //! prints or writes what it got back.
 
+mod audit;
 mod check;
 mod collect;
 mod evidence;
@@ -35,6 +36,9 @@ enum Command {
     /// Evidence keys and verification.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Continuous audit-log collection: pull the delta, show the status.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Manage approved baselines.
     #[command(subcommand)]
     Baseline(snapshot_cmds::BaselineCommand),
@@ -58,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Collect(a) => collect::run(a),
         Command::Run(a) => evidence::run_cmd(a),
         Command::Evidence(c) => evidence::evidence(c),
+        Command::Audit(c) => audit::run(c),
         Command::Baseline(c) => snapshot_cmds::baseline(c),
         Command::Diff(a) => snapshot_cmds::diff(a),
         Command::Normalize(a) => snapshot_cmds::normalize(a),

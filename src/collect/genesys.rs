@@ -124,7 +124,8 @@ fn query_string(pairs: &[(String, String)]) -> String {
     ser
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a query component.
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

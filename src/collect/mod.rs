@@ -90,7 +90,7 @@ pub fn collect(opts: &CollectOptions) -> Result<Snapshot> {
     }
     crate::snapshot::validate_path_component(&opts.tenant)
         .map_err(|why| Error::Usage { message: format!("tenant {:?} {why}", opts.tenant), help: None })?;
-    let (base, auth, domain) = urls(opts)?;
+    let (base, auth, domain) = urls(opts.region.as_deref(), opts.base_url.as_deref(), opts.auth_url.as_deref())?;
     let api = ApiClient::new(&base, &auth, opts.credentials.clone(), RetryPolicy::default())?;
     let endpoints: Vec<&genesys::Endpoint> = if opts.resources.is_empty() {
         genesys::ENDPOINTS.iter().collect()
@@ -164,10 +164,21 @@ pub fn collect(opts: &CollectOptions) -> Result<Snapshot> {
     Ok(snapshot)
 }
 
-fn urls(opts: &CollectOptions) -> Result<(String, String, String)> {
-    let domain = match (&opts.region, &opts.base_url) {
+/// An API client for a Genesys Cloud tenant: `region` (or `base_url`) and its token endpoint.
+pub fn connect(
+    region: Option<&str>,
+    base_url: Option<&str>,
+    auth_url: Option<&str>,
+    credentials: Credentials,
+) -> Result<ApiClient> {
+    let (base, auth, _) = urls(region, base_url, auth_url)?;
+    ApiClient::new(&base, &auth, credentials, RetryPolicy::default())
+}
+
+fn urls(region: Option<&str>, base_url: Option<&str>, auth_url: Option<&str>) -> Result<(String, String, String)> {
+    let domain = match (region, base_url) {
         (Some(r), _) => genesys::region_domain(r)?,
-        (None, Some(b)) => b.clone(),
+        (None, Some(b)) => b.to_string(),
         (None, None) => {
             return Err(Error::Usage {
                 message: "give --region (or --base-url)".into(),
@@ -175,9 +186,9 @@ fn urls(opts: &CollectOptions) -> Result<(String, String, String)> {
             })
         }
     };
-    let base = opts.base_url.clone().unwrap_or_else(|| format!("https://api.{domain}"));
-    let auth = match (&opts.auth_url, &opts.base_url) {
-        (Some(a), _) => a.clone(),
+    let base = base_url.map_or_else(|| format!("https://api.{domain}"), str::to_string);
+    let auth = match (auth_url, base_url) {
+        (Some(a), _) => a.to_string(),
         (None, Some(b)) => format!("{}/oauth/token", b.trim_end_matches('/')),
         (None, None) => format!("https://login.{domain}/oauth/token"),
     };
@@ -294,32 +305,17 @@ fn settle(api: &ApiClient, minutes: u64) -> Result<Value> {
 mod tests {
     use super::*;
 
-    fn opts(region: Option<&str>, base: Option<&str>, auth: Option<&str>) -> CollectOptions {
-        CollectOptions {
-            platform: "genesys-cloud".into(),
-            region: region.map(Into::into),
-            tenant: "t".into(),
-            base_url: base.map(Into::into),
-            auth_url: auth.map(Into::into),
-            resources: Vec::new(),
-            settle_minutes: None,
-            concurrency: 1,
-            credentials: Credentials { client_id: "id".into(), client_secret: "secret".into() },
-            progress: false,
-        }
-    }
-
     #[test]
     fn hosts_come_from_the_region_or_the_flags() {
-        let (api, auth, domain) = urls(&opts(Some("eu-central-1"), None, None)).unwrap();
+        let (api, auth, domain) = urls(Some("eu-central-1"), None, None).unwrap();
         assert_eq!(api, "https://api.mypurecloud.de");
         assert_eq!(auth, "https://login.mypurecloud.de/oauth/token");
         assert_eq!(domain, "mypurecloud.de");
-        let (api, auth, _) = urls(&opts(Some("eu-west-1"), Some("http://127.0.0.1:9/"), None)).unwrap();
+        let (api, auth, _) = urls(Some("eu-west-1"), Some("http://127.0.0.1:9/"), None).unwrap();
         assert_eq!((api.as_str(), auth.as_str()), ("http://127.0.0.1:9/", "http://127.0.0.1:9/oauth/token"));
-        let (_, auth, _) = urls(&opts(None, Some("http://a"), Some("http://b/token"))).unwrap();
+        let (_, auth, _) = urls(None, Some("http://a"), Some("http://b/token")).unwrap();
         assert_eq!(auth, "http://b/token");
-        assert!(urls(&opts(None, None, None)).is_err());
+        assert!(urls(None, None, None).is_err());
     }
 
     #[test]

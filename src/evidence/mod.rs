@@ -11,5 +11,5 @@ pub mod verify;
 
 pub use keys::{PublicKey, Signer25519};
 pub use manifest::{ChainEntry, Manifest};
-pub use package::{write_package, PackageInput, Written, VERIFIER_SCRIPT};
+pub use package::{roll_forward, write_package, PackageInput, Written, VERIFIER_SCRIPT};
 pub use verify::{verify_store, Problem, VerifyOptions, VerifyReport};

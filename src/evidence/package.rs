@@ -107,6 +107,23 @@ pub fn write_package(
     Ok(Written { sequence, manifest_key, manifest_sha256: entry.manifest_sha256, rolled_forward })
 }
 
+/// Commits any complete package an interrupted run left behind as the chain's next links,
+/// so that what it holds counts as stored; the sequences committed.
+pub fn roll_forward(
+    store: &dyn Store,
+    key: &Signer25519,
+    tenant: &str,
+    retention_days: u32,
+    now: OffsetDateTime,
+) -> Result<Vec<u64>> {
+    let _lock = store.lock(tenant)?;
+    let retain = crate::check::rfc3339(now + time::Duration::days(i64::from(retention_days)));
+    if verify::manifest_keys(store, tenant)?.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(head_after_roll_forward(store, key, tenant, &retain)?.1)
+}
+
 /// Writes the package files under `<tenant>/<YYYY>/<MM>/<DD>/<collection_id>/`; a collection
 /// checked again (a re-run on the same snapshot) goes to `<collection_id>.2`, `.3`, ...
 fn write_files(
@@ -129,7 +146,7 @@ fn write_files(
         } else {
             format!("{day}/{}.{n}", input.collection_id)
         };
-        if !store.list(&prefix)?.is_empty() {
+        if !store.list(&format!("{prefix}/"))?.is_empty() {
             continue;
         }
         let mut files = Vec::new();

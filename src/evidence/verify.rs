@@ -402,7 +402,7 @@ fn package_dirs(keys: &[&String], tenant: &str) -> BTreeSet<String> {
 /// writer must not extend a chain it cannot read).
 pub(crate) fn load_chain(store: &dyn Store, tenant: &str) -> Result<Vec<ChainEntry>> {
     let mut out = Vec::new();
-    for k in store.list(&format!("{tenant}/chain"))? {
+    for k in store.list(&format!("{tenant}/chain/"))? {
         let bytes = store.get(&k)?.unwrap_or_default();
         let e: ChainEntry = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Invalid {
             path: k.clone().into(),
@@ -417,7 +417,8 @@ pub(crate) fn load_chain(store: &dyn Store, tenant: &str) -> Result<Vec<ChainEnt
 
 /// Every manifest key of a tenant.
 pub(crate) fn manifest_keys(store: &dyn Store, tenant: &str) -> Result<Vec<String>> {
-    let keys = store.list(tenant)?;
+    // The trailing slash keeps `acme` from listing `acme.audit` on prefix stores (S3).
+    let keys = store.list(&format!("{tenant}/"))?;
     let refs: Vec<&String> = keys.iter().collect();
     Ok(manifest_keys_in(&refs, tenant).into_iter().cloned().collect())
 }

@@ -41,6 +41,20 @@ pub struct Faults {
     pub window: Option<(u64, u64)>,
     /// Token lifetime in seconds (default 86399); an expired token gets 401.
     pub token_lifetime: Option<u64>,
+    /// Status polls an audit query answers `Running` before `Succeeded` (default 1).
+    pub audit_polls: Option<u32>,
+    /// The longest audit query interval accepted, in hours (default 31 days).
+    pub audit_max_interval_hours: Option<i64>,
+    /// Audit queries end `Failed`.
+    pub audit_queries_fail: bool,
+}
+
+struct AuditTx {
+    from: time::OffsetDateTime,
+    to: time::OffsetDateTime,
+    service: Option<String>,
+    filters: Vec<(String, String)>,
+    polls: u32,
 }
 
 /// One answered request.
@@ -67,6 +81,8 @@ struct State {
     window_start: Instant,
     window_count: u64,
     audit_calls: usize,
+    audit_events: Vec<Value>,
+    audit_txs: BTreeMap<String, AuditTx>,
     log: Vec<Entry>,
 }
 
@@ -111,6 +127,8 @@ impl Emulator {
             window_start: Instant::now(),
             window_count: 0,
             audit_calls: 0,
+            audit_events: Vec::new(),
+            audit_txs: BTreeMap::new(),
             log: Vec::new(),
         }));
         let shared = state.clone();
@@ -148,6 +166,16 @@ impl Emulator {
         json!({"format": "driftgate.snapshot/v1",
                "metadata": {"platform": "genesys-cloud", "tenant": tenant},
                "resources": s.resources})
+    }
+
+    /// Adds audit events (`AuditLogMessage`s) to the tenant's audit trail.
+    pub fn add_audit_events(&self, events: Vec<Value>) {
+        self.state.lock().unwrap().audit_events.extend(events);
+    }
+
+    /// Every audit event the trail holds.
+    pub fn audit_events(&self) -> Vec<Value> {
+        self.state.lock().unwrap().audit_events.clone()
     }
 
     /// Every answered request, in order.
@@ -355,6 +383,8 @@ fn api(s: &mut State, method: &str, path: &str, q: &[(String, String)], body: &s
                 json!({"entities": entities, "pageSize": 1, "pageNumber": 1, "total": changes, "pageCount": changes}),
             )
         }
+        ("POST", "/api/v2/audits/query") => audit_query(s, body),
+        ("GET", p) if p.starts_with("/api/v2/audits/query/") => audit_get(s, &p["/api/v2/audits/query/".len()..], q),
         ("GET", _) => match NUMBERED.iter().find(|(p, _, _)| *p == path) {
             Some((_, rtype, max)) => numbered(s, path, rtype, *max, q),
             None => Answer::error(404, "not.found", &format!("no such endpoint: {path}")),
@@ -475,4 +505,104 @@ fn divisions(s: &mut State, q: &[(String, String)]) -> Answer {
         env["nextUri"] = json!(format!("{base}?pageSize={size}&after=cur-{end}"));
     }
     Answer::json(200, env)
+}
+
+fn rfc3339(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+fn audit_query(s: &mut State, body: &str) -> Answer {
+    let b: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let Some((from, to)) = b["interval"].as_str().and_then(|i| i.split_once('/')) else {
+        return Answer::error(400, "bad.request", "interval is required");
+    };
+    let (Some(from), Some(to)) = (rfc3339(from), rfc3339(to)) else {
+        return Answer::error(400, "bad.request", "interval must be two ISO-8601 instants");
+    };
+    let max = s.faults.audit_max_interval_hours.unwrap_or(31 * 24);
+    if to <= from || (to - from).whole_hours() > max {
+        return Answer::error(400, "bad.request", &format!("the interval may span at most {max} hours"));
+    }
+    let filters = b["filters"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (f["property"].as_str().unwrap_or("").to_string(), f["value"].as_str().unwrap_or("").to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = format!("tx-{:04}", s.audit_txs.len() + 1);
+    let service = b["serviceName"].as_str().map(str::to_string);
+    s.audit_txs.insert(id.clone(), AuditTx { from, to, service: service.clone(), filters, polls: 0 });
+    Answer::json(
+        202,
+        json!({"id": id, "state": "Queued", "startDate": "2026-11-22T00:00:00Z", "interval": b["interval"],
+               "serviceName": service, "filters": b["filters"], "sort": b["sort"]}),
+    )
+}
+
+fn audit_get(s: &mut State, rest: &str, q: &[(String, String)]) -> Answer {
+    let (id, results) = match rest.strip_suffix("/results") {
+        Some(id) => (id, true),
+        None => (rest, false),
+    };
+    let polls_needed = s.faults.audit_polls.unwrap_or(1);
+    let fail = s.faults.audit_queries_fail;
+    let Some(tx) = s.audit_txs.get_mut(id) else {
+        return Answer::error(404, "not.found", "no such audit query");
+    };
+    if !results {
+        tx.polls += 1;
+        let state = if fail {
+            "Failed"
+        } else if tx.polls > polls_needed {
+            "Succeeded"
+        } else {
+            "Running"
+        };
+        return Answer::json(200, json!({"id": id, "state": state}));
+    }
+    if fail || tx.polls <= polls_needed {
+        return Answer::error(400, "bad.request", "the query has not succeeded");
+    }
+    let size: usize = match param(q, "pageSize").map(str::parse) {
+        None => 25,
+        Some(Ok(n)) if (1..=500).contains(&n) => n,
+        _ => return Answer::error(400, "bad.request", "pageSize must be 1..500"),
+    };
+    let start: usize = match param(q, "cursor") {
+        None => 0,
+        Some(c) => match c.strip_prefix("cur-").and_then(|n| n.parse().ok()) {
+            Some(n) => n,
+            None => return Answer::error(400, "bad.request", "invalid cursor"),
+        },
+    };
+    let (from, to, service, filters) = (tx.from, tx.to, tx.service.clone(), tx.filters.clone());
+    let mut matching: Vec<&Value> = s
+        .audit_events
+        .iter()
+        .filter(|e| e["eventDate"].as_str().and_then(rfc3339).is_some_and(|d| d >= from && d < to))
+        .filter(|e| service.as_deref().is_none_or(|sv| e["serviceName"] == sv))
+        .filter(|e| {
+            filters.iter().all(|(p, v)| match p.as_str() {
+                "UserId" => e["user"]["id"] == v.as_str(),
+                "ClientId" => e["client"]["id"] == v.as_str(),
+                "EntityId" => e["entity"]["id"] == v.as_str(),
+                "EntityType" => e["entityType"] == v.as_str(),
+                "Action" => e["action"] == v.as_str(),
+                _ => false,
+            })
+        })
+        .collect();
+    matching
+        .sort_by(|a, b| (a["eventDate"].as_str(), a["id"].as_str()).cmp(&(b["eventDate"].as_str(), b["id"].as_str())));
+    let end = (start + size).min(matching.len());
+    let entities: Vec<Value> = matching[start.min(end)..end].iter().map(|v| (*v).clone()).collect();
+    let mut page = json!({"id": id, "pageSize": size, "entities": entities});
+    if end < matching.len() {
+        page["cursor"] = json!(format!("cur-{end}"));
+    }
+    Answer::json(200, page)
 }

@@ -7,6 +7,7 @@ pub mod moto;
 pub mod tenant;
 
 use assert_cmd::Command;
+use driftgate::evidence::store::{Created, LocalStore, Store};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -93,4 +94,50 @@ pub fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     git(&["add", "-A"]);
     git(&["commit", "-q", "-m", "baseline"]);
     d
+}
+
+/// A store that dies (returns an error, writing nothing) at its `fail_at`-th write.
+pub struct Crashing {
+    inner: LocalStore,
+    fail_at: usize,
+    writes: std::cell::Cell<usize>,
+}
+
+impl Crashing {
+    pub fn new(root: &Path, fail_at: usize) -> Crashing {
+        Crashing { inner: LocalStore::new(root), fail_at, writes: Default::default() }
+    }
+
+    /// Writes attempted so far.
+    pub fn writes(&self) -> usize {
+        self.writes.get()
+    }
+}
+
+impl Store for Crashing {
+    fn info(&self) -> driftgate::evidence::manifest::StorageInfo {
+        self.inner.info()
+    }
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+    fn lock(&self, tenant: &str) -> driftgate::Result<Box<dyn std::any::Any>> {
+        self.inner.lock(tenant)
+    }
+    fn create(&self, key: &str, bytes: &[u8], retain: &str) -> driftgate::Result<Created> {
+        self.writes.set(self.writes.get() + 1);
+        if self.writes.get() == self.fail_at {
+            return Err(driftgate::Error::Usage { message: "simulated crash".into(), help: None });
+        }
+        self.inner.create(key, bytes, retain)
+    }
+    fn get(&self, key: &str) -> driftgate::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn list(&self, prefix: &str) -> driftgate::Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+    fn versions(&self, key: &str) -> driftgate::Result<usize> {
+        self.inner.versions(key)
+    }
 }

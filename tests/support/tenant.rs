@@ -124,3 +124,60 @@ pub fn grow(doc: &mut Value, users: usize, seed: u64) {
     res.get_mut("groups").unwrap().as_array_mut().unwrap().extend(groups);
     res.get_mut("skills").unwrap().as_array_mut().unwrap().extend(skills);
 }
+
+/// People whose details appear in generated audit events (and must not reach the store).
+pub const AUDIT_PII: &[&str] = &[
+    "dana.ortiz@acme.example",
+    "jonas.berg@acme.example",
+    "(555) 123-4567",
+    "555-987-6543",
+    "555.222.3333",
+    "+44 20 7946 0958",
+    "+15554657799",
+    "Mozilla/5.0",
+    "Dana Ortiz",
+];
+
+/// `per_hour` Genesys audit events (`AuditLogMessage`) an hour for `hours` hours from `from`,
+/// full of the details minimization and masking must remove.
+pub fn audit_events(from: time::OffsetDateTime, hours: i64, per_hour: usize, seed: u64) -> Vec<Value> {
+    let mut rng = Lcg(seed);
+    let services = ["Directory", "PeoplePermissions", "Routing", "Telephony", "Integrations"];
+    let phones = ["(555) 123-4567", "555-987-6543", "555.222.3333", "+44 20 7946 0958", "+15554657799"];
+    let mut out = Vec::new();
+    for h in 0..hours {
+        for _ in 0..per_hour {
+            let at = from + time::Duration::hours(h) + time::Duration::seconds(rng.below(3600) as i64);
+            let date = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+            let id = rng.uuid();
+            let service = services[rng.below(services.len())];
+            let phone = phones[rng.below(phones.len())];
+            let other = phones[rng.below(phones.len())];
+            let action = ["Create", "Update", "Delete"][rng.below(3)];
+            out.push(json!({
+                "id": id,
+                "userHomeOrgId": "ee8ec2aa-e8e7-4c56-a210-31ef15b75f1d",
+                "user": {"id": "8df08078-a22e-4180-85c2-c2af3977a654", "name": "Dana Ortiz", "selfUri": "/api/v2/users/8df08078-a22e-4180-85c2-c2af3977a654"},
+                "client": {"id": "00c20d93-475b-4b38-840a-d72b8af9825d", "selfUri": "/api/v2/oauth/clients/00c20d93-475b-4b38-840a-d72b8af9825d"},
+                "remoteIp": [format!("203.0.113.{}", 1 + rng.below(250))],
+                "serviceName": service,
+                "level": "USER",
+                "eventDate": date,
+                "message": {"localizableMessageCode": "USER_UPDATED", "message": format!("dana.ortiz@acme.example changed the phone of jonas.berg@acme.example to {phone}"),
+                            "messageWithParams": "{user} changed {entity}", "messageParams": {"user": "dana.ortiz@acme.example", "phone": phone}},
+                "action": action,
+                "entity": {"id": rng.uuid(), "name": "jonas.berg@acme.example", "selfUri": "/api/v2/users/x"},
+                "entityType": "User",
+                "status": "SUCCESS",
+                "application": "Mozilla/5.0 (X11; Linux x86_64)",
+                "initiatingAction": {"transactionId": rng.uuid(), "actionContext": "UI"},
+                "transactionInitiator": true,
+                "propertyChanges": [{"property": "primaryContactInfo", "oldValues": [other], "newValues": [phone]},
+                                     {"property": "version", "oldValues": ["1.2.3"], "newValues": ["1.2.4"]}],
+                "context": {"userAgent": "Mozilla/5.0", "phone": phone},
+                "entityChanges": [{"entityId": "x", "entityName": "Dana Ortiz", "entityType": "User", "oldValues": [other], "newValues": [phone]}]
+            }));
+        }
+    }
+    out
+}
