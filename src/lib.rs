@@ -18,6 +18,7 @@ pub mod collect;
 pub mod diff;
 pub mod error;
 pub mod evidence;
+pub mod forensics;
 pub mod fsutil;
 pub mod input;
 pub mod normalize;

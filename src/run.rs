@@ -162,6 +162,24 @@ pub struct TenantConfig {
     pub settle_minutes: Option<u64>,
 }
 
+impl TenantConfig {
+    /// A tenant with nothing but its name and platform set.
+    pub fn named(name: &str, platform: &str) -> TenantConfig {
+        TenantConfig {
+            name: name.to_string(),
+            platform: platform.to_string(),
+            region: None,
+            snapshot: None,
+            baseline: None,
+            credentials: None,
+            base_url: None,
+            auth_url: None,
+            resources: Vec::new(),
+            settle_minutes: None,
+        }
+    }
+}
+
 /// Where credentials come from: environment variable names or a file, never the secrets.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -470,17 +488,9 @@ fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>
                 help: None,
             });
         }
-        let mut t = from_config.unwrap_or(TenantConfig {
-            name: s.metadata.tenant.clone(),
-            platform: s.metadata.platform.clone(),
+        let mut t = from_config.unwrap_or_else(|| TenantConfig {
             region: s.metadata.region.clone(),
-            snapshot: None,
-            baseline: None,
-            credentials: None,
-            base_url: None,
-            auth_url: None,
-            resources: Vec::new(),
-            settle_minutes: None,
+            ..TenantConfig::named(&s.metadata.tenant, &s.metadata.platform)
         });
         t.snapshot = Some(snap.clone());
         return Ok(vec![t]);
@@ -611,6 +621,8 @@ fn run_tenant(
         policy_bundle_sha256: report.policy_bundle.sha256.clone(),
         baseline_sha256: report.baseline.as_ref().map(|b| b.sha256.clone()),
         retention_days: o.retention_days.unwrap_or(config.store.retention_days),
+        object: Default::default(),
+        forensic: None,
     };
     let written = write_package(store, key, input, time::OffsetDateTime::now_utc())?;
     let verified = verify_store(
@@ -673,18 +685,7 @@ impl AuditOverrides {
                 })?;
                 crate::snapshot::validate_path_component(want)
                     .map_err(|why| Error::Usage { message: format!("tenant {want:?} {why}"), help: None })?;
-                tenants.push(TenantConfig {
-                    name: want.clone(),
-                    platform,
-                    region: None,
-                    snapshot: None,
-                    baseline: None,
-                    credentials: None,
-                    base_url: None,
-                    auth_url: None,
-                    resources: Vec::new(),
-                    settle_minutes: None,
-                });
+                tenants.push(TenantConfig::named(want, &platform));
             }
         }
         if tenants.is_empty() {
@@ -765,4 +766,90 @@ pub fn audit_status(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::au
     };
     let now = time::OffsetDateTime::now_utc();
     names.iter().map(|t| crate::audit::status(store.as_ref(), t, &config.audit, now)).collect()
+}
+
+/// What `driftgate forensics collect` asks for, beyond the tenant and the store.
+#[derive(Debug, Clone)]
+pub struct IncidentRequest {
+    /// Incident id.
+    pub incident: String,
+    /// The subject's user id.
+    pub subject: String,
+    /// An OAuth client involved.
+    pub client: Option<String>,
+    /// An address involved.
+    pub ip: Option<String>,
+    /// Window start.
+    pub from: time::OffsetDateTime,
+    /// Window end.
+    pub to: time::OffsetDateTime,
+    /// `age` recipients.
+    pub recipients: Vec<String>,
+    /// Apply the audit masking to the audit artifacts.
+    pub mask: bool,
+    /// Who collects.
+    pub collected_by: String,
+}
+
+/// `driftgate forensics collect`: one incident package for one tenant.
+pub fn forensics_collect(
+    config: &Config,
+    o: &AuditOverrides,
+    req: &IncidentRequest,
+) -> Result<crate::forensics::ForensicOutcome> {
+    let tenants = o.tenants(config)?;
+    let [t] = tenants.as_slice() else {
+        return Err(Error::Usage {
+            message: "forensic collection is for one tenant: give --tenant".into(),
+            help: None,
+        });
+    };
+    crate::forensics::parse_recipients(&req.recipients)?;
+    let ro = o.run_overrides();
+    let store = open_store(config, &ro)?;
+    let key = signing_key(config, &ro)?;
+    let masker = if req.mask { Some(config.audit.masker()?) } else { None };
+    let credentials = tenant_credentials(t)?;
+    let api = crate::collect::connect(
+        t.region.as_deref(),
+        t.base_url.as_deref(),
+        t.auth_url.as_deref(),
+        credentials.clone(),
+    )?;
+    let snapshot_from = crate::collect::CollectOptions {
+        platform: t.platform.clone(),
+        region: t.region.clone(),
+        tenant: t.name.clone(),
+        base_url: t.base_url.clone(),
+        auth_url: t.auth_url.clone(),
+        resources: Vec::new(),
+        settle_minutes: None,
+        concurrency: 4,
+        credentials,
+        progress: false,
+    };
+    let opts = crate::forensics::ForensicOptions {
+        tenant: t.name.clone(),
+        platform: t.platform.clone(),
+        incident: req.incident.clone(),
+        subject: req.subject.clone(),
+        client: req.client.clone(),
+        ip: req.ip.clone(),
+        from: req.from,
+        to: req.to,
+        recipients: req.recipients.clone(),
+        collected_by: req.collected_by.clone(),
+        retention_days: config.store.retention_days,
+        interval_hours: config.audit.interval_hours,
+        polling: Default::default(),
+    };
+    crate::forensics::collect_incident(
+        &api,
+        &snapshot_from,
+        store.as_ref(),
+        &key,
+        masker.as_ref(),
+        &opts,
+        time::OffsetDateTime::now_utc(),
+    )
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::genesys::{Emulator, Faults, CLIENT_ID, CLIENT_SECRET};
-use support::{driftgate, tenant};
+use support::{driftgate, tenant, walk};
 
 const TENANT: &str = "acme-corp";
 
@@ -409,17 +409,4 @@ credentials = {{ secret_file = "genesys.json" }}
     assert!(!raw.contains("s3cr3t-") && !raw.contains(CLIENT_SECRET));
     let v = driftgate().args(["evidence", "verify"]).arg(dir.path().join("evidence")).output().unwrap();
     assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stderr));
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

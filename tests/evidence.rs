@@ -28,6 +28,8 @@ fn input(run: &str, body: &str) -> PackageInput {
         policy_bundle_sha256: "11".repeat(32),
         baseline_sha256: None,
         retention_days: 30,
+        object: Default::default(),
+        forensic: None,
     }
 }
 
@@ -105,25 +107,6 @@ fn verdict(root: &Path, key: Option<(&Signer25519, &Path)>, range: Option<(u8, u
 
 fn codes(v: &Verdict) -> Vec<&str> {
     v.1.iter().filter(|p| p.0 == "error").map(|p| p.1.as_str()).collect()
-}
-
-fn writable(path: &Path) {
-    let mut perms = std::fs::metadata(path).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(path, perms).unwrap();
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 fn files(root: &Path) -> Vec<PathBuf> {

@@ -36,6 +36,8 @@ fn input(run: &str) -> PackageInput {
         policy_bundle_sha256: "11".repeat(32),
         baseline_sha256: None,
         retention_days: 30,
+        object: Default::default(),
+        forensic: None,
     }
 }
 

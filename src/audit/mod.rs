@@ -469,6 +469,8 @@ pub fn pull(
                 policy_bundle_sha256: String::new(),
                 baseline_sha256: None,
                 retention_days: opts.retention_days,
+                object: Default::default(),
+                forensic: None,
             },
             now,
         )?;

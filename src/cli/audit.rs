@@ -1,5 +1,6 @@
 //! `driftgate audit pull|status`.
 
+use super::collect::ApiFlags;
 use super::evidence::S3Flags;
 use clap::{Args, Subcommand};
 use driftgate::audit::parse_flag_time;
@@ -51,18 +52,8 @@ pub struct PullArgs {
     /// Platform of a tenant given by flags.
     #[arg(long, value_parser = ["genesys-cloud"])]
     platform: Option<String>,
-    /// Region (e.g. eu-west-1) or its domain.
-    #[arg(long, value_name = "REGION|DOMAIN")]
-    region: Option<String>,
-    /// API base URL.
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
-    /// OAuth token endpoint.
-    #[arg(long, value_name = "URL")]
-    auth_url: Option<String>,
-    /// JSON file with client_id and client_secret (default: GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET).
-    #[arg(long, value_name = "FILE")]
-    credentials_file: Option<PathBuf>,
+    #[command(flatten)]
+    api: ApiFlags,
     /// Private signing key file (or DRIFTGATE_SIGNING_KEY, or signing.key_file).
     #[arg(long, value_name = "FILE")]
     signing_key: Option<PathBuf>,
@@ -99,10 +90,10 @@ fn pull(a: PullArgs) -> Result<ExitCode> {
     let o = AuditOverrides {
         tenant: a.target.tenant.clone(),
         platform: a.platform,
-        region: a.region,
-        base_url: a.base_url,
-        auth_url: a.auth_url,
-        credentials_file: a.credentials_file,
+        region: a.api.region,
+        base_url: a.api.base_url,
+        auth_url: a.api.auth_url,
+        credentials_file: a.api.credentials_file,
         store: a.target.store.clone(),
         s3: a.target.s3.overrides(),
         signing_key: a.signing_key,

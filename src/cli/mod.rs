@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod collect;
 mod evidence;
+mod forensics;
 mod policy;
 mod report;
 mod snapshot_cmds;
@@ -39,6 +40,9 @@ enum Command {
     /// Continuous audit-log collection: pull the delta, show the status.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Incident forensics: collect a sealed package with a chain of custody; decrypt it.
+    #[command(subcommand)]
+    Forensics(forensics::ForensicsCommand),
     /// Manage approved baselines.
     #[command(subcommand)]
     Baseline(snapshot_cmds::BaselineCommand),
@@ -63,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => evidence::run_cmd(a),
         Command::Evidence(c) => evidence::evidence(c),
         Command::Audit(c) => audit::run(c),
+        Command::Forensics(c) => forensics::run(c),
         Command::Baseline(c) => snapshot_cmds::baseline(c),
         Command::Diff(a) => snapshot_cmds::diff(a),
         Command::Normalize(a) => snapshot_cmds::normalize(a),

@@ -74,6 +74,9 @@ pub struct Manifest {
     /// SHA-256 of the standalone verifier at the store root (`verify_evidence.py`), so that
     /// a changed verifier is detected too.
     pub verifier_sha256: String,
+    /// For a forensic package: incident, subject, window, who collected it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forensic: Option<Value>,
     /// SHA-256 of the signing public key.
     pub signing_key_fingerprint: String,
     /// Ed25519 signature (base64) over the canonical JSON of the manifest without this field.

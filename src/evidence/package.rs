@@ -1,8 +1,8 @@
 //! Writing one run's evidence package and committing it to the tenant's chain.
 
 use super::keys::Signer25519;
-use super::manifest::{chain_key, ChainEntry, Manifest, ManifestFile, MANIFEST_VERSION};
-use super::store::{Created, Store};
+use super::manifest::{chain_key, ChainEntry, Manifest, ManifestFile, StorageInfo, MANIFEST_VERSION};
+use super::store::{Created, ObjectOptions, Store};
 use super::verify;
 use crate::canonical;
 use crate::error::{Error, Result};
@@ -40,6 +40,10 @@ pub struct PackageInput {
     pub baseline_sha256: Option<String>,
     /// How long to keep it.
     pub retention_days: u32,
+    /// Metadata and legal hold for every object of the package (forensic packages).
+    pub object: ObjectOptions,
+    /// What a forensic package is about (incident, subject, window), recorded in the manifest.
+    pub forensic: Option<Value>,
 }
 
 /// What was written.
@@ -70,6 +74,7 @@ pub fn write_package(
     let (mut head, rolled_forward) = head_after_roll_forward(store, key, &input.tenant, &retain)?;
     let sequence = head.as_ref().map_or(1, |h| h.sequence + 1);
     let (prefix, files) = write_files(store, &input, now, &retain)?;
+    let object = input.object.clone();
     let mut manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         collection_id: input.collection_id,
@@ -88,7 +93,8 @@ pub fn write_package(
         policy_bundle_sha256: input.policy_bundle_sha256,
         baseline_sha256: input.baseline_sha256,
         retention_until: retain.clone(),
-        storage: store.info(),
+        storage: StorageInfo { legal_hold: store.info().legal_hold || input.object.legal_hold, ..store.info() },
+        forensic: input.forensic.clone(),
         verifier_sha256: canonical::sha256_hex(VERIFIER_SCRIPT.as_bytes()),
         signing_key_fingerprint: String::new(),
         signature: String::new(),
@@ -96,14 +102,14 @@ pub fn write_package(
     manifest.sign(key);
     let bytes = manifest.to_file_bytes();
     let manifest_key = format!("{prefix}/manifest.json");
-    store.create(&manifest_key, &bytes, &retain)?;
+    store.create_with(&manifest_key, &bytes, &retain, &object)?;
     let entry = ChainEntry {
         sequence,
         run_id: input.run_id,
         manifest: manifest_key.clone(),
         manifest_sha256: canonical::sha256_hex(&bytes),
     };
-    commit(store, &input.tenant, &entry, &retain)?;
+    commit(store, &input.tenant, &entry, &retain, &object)?;
     Ok(Written { sequence, manifest_key, manifest_sha256: entry.manifest_sha256, rolled_forward })
 }
 
@@ -152,7 +158,7 @@ fn write_files(
         let mut files = Vec::new();
         for (i, (path, bytes)) in input.files.iter().enumerate() {
             let k = format!("{prefix}/{path}");
-            match store.create(&k, bytes, retain)? {
+            match store.create_with(&k, bytes, retain, &input.object)? {
                 Created::Written => {}
                 // Another run of the same collection took this directory first.
                 Created::Exists if i == 0 => continue 'attempt,
@@ -177,9 +183,9 @@ fn write_files(
     })
 }
 
-fn commit(store: &dyn Store, tenant: &str, entry: &ChainEntry, retain: &str) -> Result<()> {
+fn commit(store: &dyn Store, tenant: &str, entry: &ChainEntry, retain: &str, object: &ObjectOptions) -> Result<()> {
     let bytes = canonical::to_pretty(&serde_json::to_value(entry).unwrap_or(Value::Null)).into_bytes();
-    match store.create(&chain_key(tenant, entry.sequence), &bytes, retain)? {
+    match store.create_with(&chain_key(tenant, entry.sequence), &bytes, retain, object)? {
         Created::Written => Ok(()),
         Created::Exists => Err(Error::Usage {
             message: format!(
@@ -240,7 +246,7 @@ fn head_after_roll_forward(
         });
         match found {
             Some(entry) => {
-                commit(store, tenant, &entry, retain)?;
+                commit(store, tenant, &entry, retain, &ObjectOptions::default())?;
                 rolled.push(entry.sequence);
                 head = Some(entry);
             }

@@ -379,6 +379,14 @@ fn check_files(store: &dyn Store, keys: &[&String], manifest_key: &str, m: &Mani
     for k in keys.iter().filter(|k| k.starts_with(dir) && !listed.contains(k.as_str()) && **k != manifest_key) {
         ctx.error("extra_file", (*k).clone(), "stored in the package but not listed in its manifest");
     }
+    // A forensic package: its chain of custody, against its index and the manifest.
+    if m.files.iter().any(|f| f.path == "custody.jsonl") {
+        let custody = store.get(&format!("{dir}custody.jsonl"))?.unwrap_or_default();
+        let index = store.get(&format!("{dir}artifacts.json"))?.unwrap_or_default();
+        for (code, detail) in crate::forensics::custody::check(&custody, &index, &m.files) {
+            ctx.error(code, format!("{dir}custody.jsonl"), detail);
+        }
+    }
     Ok(())
 }
 

@@ -113,6 +113,60 @@ def sha256(data):
 
 # --- The store --------------------------------------------------------------------------
 
+def check_custody(custody, index, files):
+    """A forensic package's chain of custody, against its artifact index and manifest."""
+    problems = []
+    entries = []
+    prev = None
+    lines = [l for l in custody.split(b"\n") if l]
+    for i, line in enumerate(lines):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            problems.append(("custody_chain", "entry %d is not JSON" % (i + 1)))
+            return problems
+        if e.get("seq") != i + 1:
+            problems.append(("custody_chain", "entry %d has seq %s" % (i + 1, e.get("seq"))))
+        if e.get("prev_sha256") != prev:
+            problems.append(("custody_chain", "entry %d does not link to the entry before it" % (i + 1)))
+        prev = sha256(line)
+        entries.append(e)
+    if not entries or entries[0].get("action") != "opened":
+        problems.append(("custody_chain", "the log does not start with `opened`"))
+    try:
+        artifacts = json.loads(index).get("artifacts") or []
+    except ValueError:
+        problems.append(("custody_mismatch", "artifacts.json is not JSON"))
+        return problems
+    last = entries[-1] if entries else {}
+    if not (last.get("action") == "sealed" and last.get("artifacts") == len(artifacts)):
+        problems.append(("custody_chain", "the log does not end with `sealed` over every artifact"))
+
+    def find(action, name):
+        for e in entries:
+            if e.get("action") == action and e.get("artifact") == name:
+                return e
+        return None
+
+    for a in artifacts:
+        name = a.get("artifact", "")
+        e = find("received", name)
+        if e is None or e.get("sha256") != a.get("sha256"):
+            problems.append(("custody_mismatch", "%s: no custody record of its receipt with its hash" % name))
+        if a.get("encrypted") is True:
+            e = find("encrypted", name)
+            if e is None or e.get("sha256_plaintext") != a.get("sha256") or e.get("sha256_ciphertext") != a.get("sha256_stored"):
+                problems.append(("custody_mismatch", "%s: no custody record of its encryption with both hashes" % name))
+        stored = a.get("stored_as", "")
+        f = [f for f in files if f["path"] == stored]
+        if not f or f[0]["sha256"] != a.get("sha256_stored"):
+            problems.append(("custody_mismatch", "%s: the manifest does not list it with the indexed hash" % stored))
+    for e in entries:
+        if e.get("action") == "received" and not any(a.get("artifact") == e.get("artifact") for a in artifacts):
+            problems.append(("custody_mismatch", "%s: received but not in the package" % json.dumps(e.get("artifact"))))
+    return problems
+
+
 def list_keys(root):
     keys = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -274,6 +328,11 @@ class Verifier:
             for k in keys:
                 if k.startswith(directory) and k not in listed and k != entry["manifest"]:
                     self.error("extra_file", tenant, k, "stored in the package but not listed in its manifest")
+            if any(f["path"] == "custody.jsonl" for f in files):
+                custody = read(self.root, directory + "custody.jsonl") or b""
+                index = read(self.root, directory + "artifacts.json") or b""
+                for code, detail in check_custody(custody, index, files):
+                    self.error(code, tenant, directory + "custody.jsonl", detail)
             previous = (seq, digest, created)
         for k in keys:
             if k.endswith("/manifest.json") and not k.startswith(chain_prefix) and k not in chained:

@@ -385,6 +385,16 @@ fn api(s: &mut State, method: &str, path: &str, q: &[(String, String)], body: &s
         }
         ("POST", "/api/v2/audits/query") => audit_query(s, body),
         ("GET", p) if p.starts_with("/api/v2/audits/query/") => audit_get(s, &p["/api/v2/audits/query/".len()..], q),
+        ("GET", p) if single(p).is_some() => {
+            let (rtype, id) = single(p).unwrap();
+            if rtype == "subjects" {
+                return subject(s, id);
+            }
+            match s.resources[rtype].iter().find(|x| x["id"] == id) {
+                Some(v) => Answer::json(200, v.clone()),
+                None => Answer::error(404, "not.found", &format!("{rtype} {id} not found")),
+            }
+        }
         ("GET", _) => match NUMBERED.iter().find(|(p, _, _)| *p == path) {
             Some((_, rtype, max)) => numbered(s, path, rtype, *max, q),
             None => Answer::error(404, "not.found", &format!("no such endpoint: {path}")),
@@ -605,4 +615,43 @@ fn audit_get(s: &mut State, rest: &str, q: &[(String, String)]) -> Answer {
         page["cursor"] = json!(format!("cur-{end}"));
     }
     Answer::json(200, page)
+}
+
+/// `GET` of one object by id: (resource type, id).
+fn single(path: &str) -> Option<(&'static str, &str)> {
+    for (prefix, rtype) in [
+        ("/api/v2/users/", "users"),
+        ("/api/v2/authorization/roles/", "roles"),
+        ("/api/v2/oauth/clients/", "oauth_clients"),
+        ("/api/v2/authorization/subjects/", "subjects"),
+    ] {
+        if let Some(id) = path.strip_prefix(prefix) {
+            if !id.is_empty() && !id.contains('/') {
+                return Some((rtype, id));
+            }
+        }
+    }
+    None
+}
+
+/// `GET /api/v2/authorization/subjects/{id}`: a user's grants (role × division).
+fn subject(s: &State, id: &str) -> Answer {
+    let Some(user) = s.resources["users"].iter().find(|u| u["id"] == id) else {
+        return Answer::error(404, "not.found", "subject not found");
+    };
+    let grants: Vec<Value> = user["authorization"]["roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let role = s.resources["roles"].iter().find(|x| x["id"] == r["id"]).cloned().unwrap_or(r.clone());
+            json!({"subjectId": id, "division": user["division"], "grantMadeAt": "2026-01-05T10:00:00Z",
+                   "role": {"id": role["id"], "name": role["name"], "description": role["description"], "default": role["default"]}})
+        })
+        .collect();
+    Answer::json(
+        200,
+        json!({"id": id, "name": user["name"], "grants": grants, "version": 3,
+                             "selfUri": format!("/api/v2/authorization/subjects/{id}")}),
+    )
 }

@@ -141,3 +141,40 @@ impl Store for Crashing {
         self.inner.versions(key)
     }
 }
+
+/// Makes a read-only evidence file writable again (to tamper with it in a test).
+pub fn writable(path: &Path) {
+    let mut perms = std::fs::metadata(path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(path, perms).unwrap();
+}
+
+/// Copies a directory tree (lock and temporary files, which start with a dot, left out).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else if !e.file_name().to_string_lossy().starts_with('.') {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` (dot files left out), recursively; nothing when it does not exist.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else if !p.file_name().unwrap().to_string_lossy().starts_with('.') {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -19,6 +19,16 @@ pub enum Created {
     Exists,
 }
 
+/// Per-object extras a backend applies where it can (S3: user metadata and a legal hold; the
+/// local store records them in the package instead).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectOptions {
+    /// User metadata (`x-amz-meta-*` on S3).
+    pub metadata: std::collections::BTreeMap<String, String>,
+    /// Put a legal hold on the object whatever the store's default.
+    pub legal_hold: bool,
+}
+
 /// A write-once object store.
 pub trait Store {
     /// Kind, lock mode and legal hold, as the manifest records them.
@@ -31,6 +41,11 @@ pub trait Store {
     /// Creates `key` with `bytes` unless it exists; never overwrites. `retain_until` (UTC,
     /// RFC 3339) is applied where the backend supports retention.
     fn create(&self, key: &str, bytes: &[u8], retain_until: &str) -> Result<Created>;
+    /// [`Store::create`] with per-object metadata and legal hold, where the backend has them.
+    fn create_with(&self, key: &str, bytes: &[u8], retain_until: &str, opts: &ObjectOptions) -> Result<Created> {
+        let _ = opts;
+        self.create(key, bytes, retain_until)
+    }
     /// Reads `key` (its oldest version where the backend keeps versions).
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
     /// Every key under `prefix`, sorted.

@@ -5,7 +5,7 @@
 //! Credentials come from the SDK's standard chain (environment, profile, instance role),
 //! never from driftgate's configuration.
 
-use super::{Created, Store};
+use super::{Created, ObjectOptions, Store};
 use crate::error::{Error, Result};
 use crate::evidence::manifest::StorageInfo;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -174,6 +174,10 @@ impl Store for S3Store {
     }
 
     fn create(&self, key: &str, bytes: &[u8], retain_until: &str) -> Result<Created> {
+        self.create_with(key, bytes, retain_until, &ObjectOptions::default())
+    }
+
+    fn create_with(&self, key: &str, bytes: &[u8], retain_until: &str, opts: &ObjectOptions) -> Result<Created> {
         let until = time::OffsetDateTime::parse(retain_until, &time::format_description::well_known::Rfc3339)
             .map_err(|e| s3_error("retain-until date", e))?;
         let mode = ObjectLockMode::from(self.settings.lock_mode.as_str());
@@ -187,8 +191,11 @@ impl Store for S3Store {
             .checksum_algorithm(ChecksumAlgorithm::Sha256)
             .object_lock_mode(mode)
             .object_lock_retain_until_date(DateTime::from_secs(until.unix_timestamp()));
-        if self.settings.legal_hold {
+        if self.settings.legal_hold || opts.legal_hold {
             put = put.object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On);
+        }
+        for (k, v) in &opts.metadata {
+            put = put.metadata(k, v);
         }
         if let Some(k) = &self.settings.kms_key_id {
             put = put.server_side_encryption(ServerSideEncryption::AwsKms).ssekms_key_id(k);
