@@ -164,8 +164,9 @@ fn a_revoked_token_is_reminted_once_and_the_same_page_resumed() {
 
 #[test]
 fn tokens_are_renewed_before_they_expire() {
-    let source = tenant::genesys(1000, 15);
-    // Six-second tokens, renewed 5 s early; every page takes 0.7 s: the run outlives several.
+    let source = tenant::genesys(3000, 15);
+    // Six-second tokens, renewed 5 s early; five user pages take 0.7 s each: the run (3.5 s
+    // at least) outlives several.
     let emu =
         Emulator::start(&source, Faults { token_lifetime: Some(6), slow_pages_ms: Some(700), ..Default::default() });
     let run = collect(&emu, &["--concurrency", "1", "--resources", "users,groups,queues"], &[]);
