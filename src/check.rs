@@ -89,11 +89,32 @@ pub struct CheckRun {
     pub normalized: Snapshot,
     /// The gate's outcome (accepted snapshot and quarantine).
     pub gated: GateOutcome,
+    /// How long each stage took, in order (for `check --timings` and the benchmark).
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Stage timings.
+struct Stopwatch {
+    last: std::time::Instant,
+    stages: Vec<(&'static str, Duration)>,
+}
+
+impl Stopwatch {
+    fn new() -> Self {
+        Stopwatch { last: std::time::Instant::now(), stages: Vec::new() }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.stages.push((stage, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Runs the check.
 pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     let started = OffsetDateTime::now_utc();
+    let mut watch = Stopwatch::new();
     let (text, snapshot) = match &opts.collected {
         Some(s) => (crate::canonical::to_pretty(&s.to_value()), s.clone()),
         None => {
@@ -106,6 +127,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         Some(p) => Catalog::with_file(p)?,
         None => Catalog::built_in()?,
     };
+    watch.lap("read+parse");
     let rules = catalog.platform(&snapshot.metadata.platform)?;
     let registry = match &opts.schemas {
         Some(dir) => SchemaRegistry::from_dir(dir)?,
@@ -118,6 +140,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         .map(|p| Ok((p.clone(), crate::input::read_json::<Value>(p, "a JSON data file")?)))
         .collect::<Result<Vec<_>>>()?;
     let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
+    watch.lap("compile schemas+policies");
     let baseline = match &opts.baseline {
         BaselineChoice::Skip => None,
         BaselineChoice::Given(src) => Some(baseline::load(src, rules)?),
@@ -143,16 +166,21 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         }
     }
 
+    watch.lap("baseline");
     let mut raw = snapshot.clone();
     crate::normalize::redact_secrets(&mut raw, rules);
+    let observed = rules.observations(&raw);
     let resources = snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
     let normalized = normalize(snapshot, rules);
     let digest = configuration_digest(&normalized);
+    watch.lap("normalize");
     let gated = gate(normalized.clone(), &registry, rules);
+    watch.lap("schema gate");
     let drift = match &baseline {
         Some(b) => diff::diff(&b.snapshot, &gated.accepted, rules, &gated.quarantined_ids()),
         None => Vec::new(),
     };
+    watch.lap("diff");
 
     let run_id = run_id(&started, &digest);
     let started_at = rfc3339(started);
@@ -174,8 +202,10 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         }
         run_context[k] = v.clone();
     }
-    let driftgate = json!({"drift": drift, "run": run_context});
-    let evaluations = policies.evaluate(gated.accepted.to_value(), driftgate.clone())?;
+    let driftgate = json!({"drift": drift, "run": run_context, "observed": observed});
+    let (applicable, evaluations) =
+        policies.evaluate_for(&normalized.metadata.platform, gated.accepted.to_value(), driftgate.clone())?;
+    watch.lap("policy evaluation");
     let run_context = &driftgate["run"];
 
     let snapshot_info = SnapshotInfo {
@@ -191,7 +221,13 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         snapshot: snapshot_info,
         baseline: baseline.map(|b| b.info),
         bundle: &bundle,
-        rules: policies.rules(),
+        rules: &applicable,
+        other_platform_rules: policies
+            .rules()
+            .iter()
+            .filter(|r| !r.applies_to(&normalized.metadata.platform))
+            .map(|r| r.id.clone())
+            .collect(),
         evaluations,
         gated: &gated,
         drift,
@@ -202,7 +238,8 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         normalized: &normalized,
     });
     report.run.finished_at = rfc3339(OffsetDateTime::now_utc());
-    Ok(CheckRun { report, raw, normalized, gated })
+    watch.lap("report");
+    Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages })
 }
 
 /// UTC RFC 3339 with second precision (`2026-11-22T08:00:00Z`).

@@ -160,6 +160,18 @@ pub struct TenantConfig {
     /// Settle window in minutes before collecting (none by default).
     #[serde(default)]
     pub settle_minutes: Option<u64>,
+    /// CXone: the tenant id, for host discovery.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// CXone: the identity host (discovery and /auth/token).
+    #[serde(default)]
+    pub identity_url: Option<String>,
+    /// CXone: the ACD admin API version (`v31.0`).
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// CXone: items per page.
+    #[serde(default)]
+    pub page_size: Option<u32>,
 }
 
 impl TenantConfig {
@@ -176,6 +188,10 @@ impl TenantConfig {
             auth_url: None,
             resources: Vec::new(),
             settle_minutes: None,
+            tenant_id: None,
+            identity_url: None,
+            api_version: None,
+            page_size: None,
         }
     }
 }
@@ -190,7 +206,15 @@ pub struct CredentialsConfig {
     /// Variable holding the client secret.
     #[serde(default)]
     pub client_secret_env: Option<String>,
-    /// A file holding `client_id` and `client_secret` (JSON).
+    /// CXone: variable holding the access key id.
+    #[serde(default)]
+    pub access_key_id_env: Option<String>,
+    /// CXone: variable holding the access key secret.
+    #[serde(default)]
+    pub access_key_secret_env: Option<String>,
+    /// A JSON file holding the credentials (Genesys: `client_id`, `client_secret`; CXone:
+    /// `access_key_id`, `access_key_secret`, and `client_id`, `client_secret` of a
+    /// registered application if any).
     #[serde(default)]
     pub secret_file: Option<PathBuf>,
 }
@@ -518,9 +542,37 @@ pub fn tenant_credentials(t: &TenantConfig) -> Result<crate::collect::api::Crede
     }
 }
 
+/// How a tenant signs in: Genesys client credentials, or a CXone access key (with the
+/// registered application when its variables are named or set).
+pub fn tenant_auth(t: &TenantConfig) -> Result<crate::collect::api::Auth> {
+    use crate::collect::api::{Auth, Credentials};
+    if t.platform != "nice-cxone" {
+        return Ok(Auth::ClientCredentials(tenant_credentials(t)?));
+    }
+    let c = t.credentials.clone().unwrap_or_default();
+    if let Some(f) = &c.secret_file {
+        return crate::collect::cxone::auth_from_file(f);
+    }
+    let access_key = Credentials::from_env(
+        c.access_key_id_env.as_deref().unwrap_or("CXONE_ACCESS_KEY_ID"),
+        c.access_key_secret_env.as_deref().unwrap_or("CXONE_ACCESS_KEY_SECRET"),
+    )?;
+    let (id_var, secret_var) = (
+        c.client_id_env.as_deref().unwrap_or("CXONE_CLIENT_ID"),
+        c.client_secret_env.as_deref().unwrap_or("CXONE_CLIENT_SECRET"),
+    );
+    if c.client_id_env.is_some() || c.client_secret_env.is_some() {
+        return Ok(Auth::AccessKeyPassword { client: Credentials::from_env(id_var, secret_var)?, access_key });
+    }
+    Ok(match Credentials::from_env(id_var, secret_var) {
+        Ok(client) => Auth::AccessKeyPassword { client, access_key },
+        Err(_) => Auth::AccessKey(access_key),
+    })
+}
+
 /// Collects a tenant's snapshot from its platform's API, with the credentials its config names.
 fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
-    let credentials = tenant_credentials(t)?;
+    let auth = tenant_auth(t)?;
     eprintln!("driftgate: collecting tenant {} from {}", t.name, t.platform);
     crate::collect::collect(&crate::collect::CollectOptions {
         platform: t.platform.clone(),
@@ -531,7 +583,11 @@ fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
         resources: t.resources.clone(),
         settle_minutes: t.settle_minutes,
         concurrency: 4,
-        credentials,
+        auth,
+        tenant_id: t.tenant_id.clone(),
+        identity_url: t.identity_url.clone(),
+        api_version: t.api_version.clone(),
+        page_size: t.page_size,
         progress: true,
     })
 }
@@ -825,7 +881,11 @@ pub fn forensics_collect(
         resources: Vec::new(),
         settle_minutes: None,
         concurrency: 4,
-        credentials,
+        auth: crate::collect::api::Auth::ClientCredentials(credentials),
+        tenant_id: None,
+        identity_url: None,
+        api_version: None,
+        page_size: None,
         progress: false,
     };
     let opts = crate::forensics::ForensicOptions {

@@ -204,3 +204,110 @@ fn secrets_never_reach_the_report() {
     assert!(!text.contains("s3cr3t-") && !text.contains("hunter2-"), "a secret leaked into the report");
     assert!(text.contains("**REDACTED**"));
 }
+
+#[test]
+fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
+    let out = driftgate().args(["check", DRIFTED, "--format", "json", "--timings"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is still the report alone");
+    assert_eq!(report["format"], "driftgate.report/v1");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stages: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("driftgate: timing "))
+        .map(|l| l.trim_end_matches(" ms").rsplit_once(' ').map_or(l, |(stage, _ms)| stage).trim())
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            "read+parse",
+            "compile schemas+policies",
+            "baseline",
+            "normalize",
+            "schema gate",
+            "diff",
+            "policy evaluation",
+            "report",
+            "render+write",
+            "total (after process start)"
+        ],
+        "{stderr}"
+    );
+    for line in stderr.lines().filter(|l| l.starts_with("driftgate: timing ")) {
+        let ms: f64 = line.trim_end_matches(" ms").rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(ms >= 0.0, "{line}");
+    }
+}
+
+const CX_DRIFTED: &str = "examples/nice-cxone/globex-support.drifted.json";
+const CX_APPROVED: &str = "examples/nice-cxone/globex-support.approved.json";
+
+#[test]
+fn the_cxone_example_fails_on_its_real_changes_with_only_cxone_rules() {
+    let (code, r) = check_json(&[CX_DRIFTED]);
+    assert_eq!(code, 1);
+    assert_eq!(r["snapshot"]["platform"], "nice-cxone");
+    let ids = finding_ids(&r);
+    assert_eq!(
+        ids,
+        vec![
+            "CX-CC6.3-01",
+            "CX-CC6.2-02",
+            "CX-CC6.2-02",
+            "CX-CC6.2-03",
+            "CX-CC6.3-02",
+            "CX-CC6.3-02",
+            "CX-CC8.1-01",
+            "CX-CC8.1-01",
+            "CX-CC8.1-01",
+            "CX-CC8.1-01",
+            "CX-CC8.1-01",
+            "CX-CC8.1-01",
+            "CX-CC6.2-01"
+        ]
+    );
+    // Only the CXone pack is evaluated and reported; the Genesys waiver is not called stale.
+    let rules: Vec<&str> = r["rules"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert!(rules.iter().all(|id| id.starts_with("CX-")), "{rules:?}");
+    assert_eq!(rules.len(), 6);
+    assert!(r["waivers"].as_array().unwrap().is_empty(), "{}", r["waivers"]);
+    for (control, status) in [("CC6.2", "FAIL"), ("CC6.3", "FAIL"), ("CC8.1", "FAIL"), ("CC6.1", "NOT_TESTED")] {
+        assert_eq!(control_status(&r, control), status, "{control}");
+    }
+    // Six real changes; last login, last use, links, counters and reordered lists are noise.
+    let drift: Vec<String> = r["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}/{} {}",
+                d["resource_type"].as_str().unwrap(),
+                d["resource_id"].as_str().unwrap(),
+                d["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        drift,
+        vec![
+            "access_keys/AKGLOBEX0LEGACYIVR03 ",
+            "agents/30006 /profileId",
+            "agents/30010 /profileId",
+            "business_unit/business_unit /sessionTimeoutMinutes",
+            "points_of_contact/8002 /defaultSkillId",
+            "security_profiles/1005 /permissions/Employees"
+        ]
+    );
+    // The idle key is measured to the collection (2026-11-22), not to today.
+    let idle = r["findings"].as_array().unwrap().iter().find(|f| f["id"] == "CX-CC6.2-01").unwrap();
+    assert_eq!(idle["msg"], "access key AKGLOBEX0LEGACYIVR03 has not been used for 203 days (limit 90)");
+
+    let (code, r) = check_json(&[CX_APPROVED]);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert_eq!(control_status(&r, "CC6.2"), "PASS");
+
+    // And the Genesys example sees no CXone rule.
+    let (_, g) = check_json(&[DRIFTED]);
+    assert!(g["rules"].as_array().unwrap().iter().all(|x| x["id"].as_str().unwrap().starts_with("GC-")));
+}

@@ -4,23 +4,19 @@
 
 mod support;
 
-use driftgate::catalog::Catalog;
-use driftgate::normalize::{configuration_digest, normalize};
-use driftgate::snapshot::Snapshot;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
+use support::collected::{self, Run};
 use support::genesys::{Emulator, Faults, CLIENT_ID, CLIENT_SECRET};
 use support::{driftgate, tenant, walk};
 
 const TENANT: &str = "acme-corp";
 
-fn collect_cmd(emu: &Emulator, out: &Path) -> assert_cmd::Command {
+fn collect_cmd(emu: &Emulator) -> assert_cmd::Command {
     let mut c = driftgate();
     c.args(["collect", "--platform", "genesys-cloud", "--region", "eu-west-1", "--tenant", TENANT])
         .args(["--base-url", &emu.url, "--auth-url", &format!("{}/oauth/token", emu.url)])
-        .arg("-o")
-        .arg(out)
         .env("GENESYS_CLIENT_ID", CLIENT_ID)
         .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
         .env("DRIFTGATE_RETRY_BASE_MS", "20")
@@ -28,48 +24,17 @@ fn collect_cmd(emu: &Emulator, out: &Path) -> assert_cmd::Command {
     c
 }
 
-struct Run {
-    code: i32,
-    stderr: String,
-    snapshot: Option<Value>,
-    path: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
 fn collect(emu: &Emulator, extra: &[&str], env: &[(&str, &str)]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("snapshot.json");
-    let mut c = collect_cmd(emu, &path);
+    let mut c = collect_cmd(emu);
     c.args(extra);
     for (k, v) in env {
         c.env(k, v);
     }
-    let out = c.timeout(Duration::from_secs(180)).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let snapshot = std::fs::read_to_string(&path).ok().map(|t| serde_json::from_str(&t).unwrap());
-    Run { code: out.status.code().unwrap_or(-1), stderr, snapshot, path, _dir: dir }
+    collected::run(c)
 }
 
-fn digest(doc: &Value) -> String {
-    let text = serde_json::to_string(doc).unwrap();
-    let s = Snapshot::from_json_text(Path::new("doc"), &text).unwrap();
-    let catalog = Catalog::built_in().unwrap();
-    configuration_digest(&normalize(s, catalog.platform("genesys-cloud").unwrap()))
-}
-
-/// The collection equals the emulator's tenant, type by type.
 fn assert_complete(run: &Run, emu: &Emulator) {
-    assert_eq!(run.code, 0, "collect failed:\n{}", run.stderr);
-    let got = run.snapshot.as_ref().expect("a snapshot was written");
-    let want = emu.truth(TENANT);
-    for (rtype, items) in want["resources"].as_object().unwrap() {
-        assert_eq!(
-            got["resources"][rtype].as_array().map(Vec::len),
-            Some(items.as_array().unwrap().len()),
-            "{rtype} count"
-        );
-    }
-    assert_eq!(digest(got), digest(&want), "the normalized collection differs from the tenant");
+    collected::assert_complete(run, emu, TENANT)
 }
 
 #[test]
@@ -179,7 +144,8 @@ fn tokens_are_renewed_before_they_expire() {
 fn wrong_credentials_are_refused_at_the_token_endpoint_without_echoing_the_secret() {
     let source = tenant::genesys(0, 3);
     let emu = Emulator::start(&source, Faults::default());
-    let out = collect_cmd(&emu, Path::new("/nonexistent-dir/snapshot.json"))
+    let out = collect_cmd(&emu)
+        .args(["-o", "/nonexistent-dir/snapshot.json"])
         .env("GENESYS_CLIENT_SECRET", "wrong-secret-value")
         .output()
         .unwrap();
@@ -253,7 +219,7 @@ fn users_past_the_deep_paging_limit_are_read_from_both_ends() {
     );
     let mut want_only = want.clone();
     want_only["resources"] = json!({"users": want["resources"]["users"], "roles": want["resources"]["roles"]});
-    assert_eq!(digest(&got), digest(&want_only));
+    assert_eq!(collected::digest(&got), collected::digest(&want_only));
     let log = emu.log();
     assert!(log.iter().all(|e| e.status == 200), "no page past the limit was asked");
     assert!(log.iter().any(|e| e.path.contains("state=inactive&sortOrder=descending")));
@@ -301,7 +267,7 @@ fn bad_invocations_exit_2_with_a_diagnostic() {
     let cases: Vec<(Vec<&str>, &str)> =
         vec![(vec!["--resources", "users,telephones"], "unknown resource type \"telephones\"")];
     for (args, want) in cases {
-        let o = collect_cmd(&emu, &out).args(args).output().unwrap();
+        let o = collect_cmd(&emu).arg("-o").arg(&out).args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(want), "{want}: {stderr}");
@@ -326,7 +292,7 @@ fn bad_invocations_exit_2_with_a_diagnostic() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = collect_cmd(&emu, &out).env_remove("GENESYS_CLIENT_SECRET").output().unwrap();
+    let o = collect_cmd(&emu).arg("-o").arg(&out).env_remove("GENESYS_CLIENT_SECRET").output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("GENESYS_CLIENT_SECRET is not set"));
     assert!(!out.exists());

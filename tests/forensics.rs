@@ -337,7 +337,11 @@ fn forensic_objects_on_s3_are_under_legal_hold_with_the_incident_metadata() {
         resources: Vec::new(),
         settle_minutes: None,
         concurrency: 2,
-        credentials: creds,
+        auth: driftgate::collect::api::Auth::ClientCredentials(creds),
+        tenant_id: None,
+        identity_url: None,
+        api_version: None,
+        page_size: None,
         progress: false,
     };
     let opts = driftgate::forensics::ForensicOptions {

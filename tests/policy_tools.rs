@@ -155,3 +155,11 @@ fn doc_writes_a_control_matrix_with_every_rule() {
     }
     assert!(md.contains("## Not tested by this bundle"));
 }
+
+#[test]
+fn lint_fails_on_a_misspelt_platform() {
+    lint_fails_with(
+        &[("a.rego", &RULE.replace("#   severity: high\n", "#   severity: high\n#   platform: genesys\n"))],
+        "is for platform \"genesys\", which driftgate does not know",
+    );
+}

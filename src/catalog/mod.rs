@@ -15,7 +15,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const BUILT_IN: &[(&str, &str)] = &[("genesys-cloud.json", include_str!("genesys-cloud.json"))];
+const BUILT_IN: &[(&str, &str)] =
+    &[("genesys-cloud.json", include_str!("genesys-cloud.json")), ("nice-cxone.json", include_str!("nice-cxone.json"))];
 
 /// How a JSON array at some path of a resource is compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,9 @@ pub struct TypeRules {
     pub endpoint: Option<String>,
     /// Whether the catalog declares this type (rather than the platform default applying).
     pub declared: bool,
+    /// Top-level fields that change without any configuration change (last login, last
+    /// use): volatile for the diff, but handed to the policies as `data.driftgate.observed`.
+    pub observed: Vec<String>,
     pub(crate) volatile: FieldMatcher,
     pub(crate) secrets: FieldMatcher,
     lists: Vec<(PathPattern, ListKind)>,
@@ -116,6 +120,27 @@ impl PlatformRules {
                 std::borrow::Cow::Owned(t)
             }
         }
+    }
+
+    /// The observed fields of `snapshot` (taken before normalization drops them):
+    /// `{type: {identity: {field: value}}}` for every item that has one. What the policies
+    /// see as `data.driftgate.observed`.
+    pub fn observations(&self, snapshot: &crate::snapshot::Snapshot) -> Value {
+        let mut out = serde_json::Map::new();
+        for t in self.types.values().filter(|t| !t.observed.is_empty()) {
+            let Some(items) = snapshot.resources.get(&t.name) else { continue };
+            let mut by_id = serde_json::Map::new();
+            for item in items {
+                let Some(id) = t.identity_of(item) else { continue };
+                let fields: serde_json::Map<String, Value> =
+                    t.observed.iter().filter_map(|f| Some((f.clone(), item.get(f)?.clone()))).collect();
+                if !fields.is_empty() {
+                    by_id.insert(id, Value::Object(fields));
+                }
+            }
+            out.insert(t.name.clone(), Value::Object(by_id));
+        }
+        Value::Object(out)
     }
 
     /// The declared resource types, in name order.
@@ -197,6 +222,8 @@ struct TypeSpec {
     #[serde(default)]
     volatile: Vec<String>,
     #[serde(default)]
+    observed: Vec<String>,
+    #[serde(default)]
     secrets: Vec<String>,
     #[serde(default)]
     lists: BTreeMap<String, ListSpec>,
@@ -233,8 +260,12 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
             };
             lists.push((PathPattern::parse(path).map_err(|m| err(format!("{name}: {m}")))?, kind));
         }
-        let volatile =
-            FieldMatcher::new(global_volatile.iter().chain(&spec.volatile)).map_err(|m| err(format!("{name}: {m}")))?;
+        if let Some(bad) = spec.observed.iter().find(|f| f.is_empty() || f.contains('/') || f.contains('*')) {
+            return Err(err(format!("{name}: observed field {bad:?} must be a top-level field name")));
+        }
+        let observed_paths: Vec<String> = spec.observed.iter().map(|f| format!("/{f}")).collect();
+        let volatile = FieldMatcher::new(global_volatile.iter().chain(&spec.volatile).chain(&observed_paths))
+            .map_err(|m| err(format!("{name}: {m}")))?;
         let secrets =
             FieldMatcher::new(global_secrets.iter().chain(&spec.secrets)).map_err(|m| err(format!("{name}: {m}")))?;
         let identity = spec.identity.clone().unwrap_or_else(|| vec!["id".to_string()]);
@@ -248,6 +279,7 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
             name_field: spec.name_field.clone().unwrap_or_else(|| "name".into()),
             endpoint: spec.endpoint.clone(),
             declared,
+            observed: spec.observed.clone(),
             volatile,
             secrets,
             lists,
@@ -264,6 +296,7 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
         singleton: false,
         name_field: None,
         volatile: vec![],
+        observed: vec![],
         secrets: vec![],
         lists: BTreeMap::new(),
     };

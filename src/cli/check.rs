@@ -50,6 +50,9 @@ pub struct CheckArgs {
     /// Seconds one rule may evaluate before the check fails (fail-closed).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     policy_timeout: u64,
+    /// Print how long each stage took (stderr).
+    #[arg(long)]
+    timings: bool,
 }
 
 pub fn run(a: CheckArgs) -> Result<ExitCode> {
@@ -76,6 +79,7 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
     };
     let alerts = a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?;
     let mut run = run_check(&opts)?;
+    let rendering = std::time::Instant::now();
     run.report.alerts = driftgate::alert::send_alerts(&run.report, &alerts);
     super::report_alert_failures(&run.report.alerts);
     let report = &run.report;
@@ -104,6 +108,15 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
             }
             eprintln!("driftgate: wrote {} file(s) to {}", rendered.len(), dir.display());
         }
+    }
+    if a.timings {
+        let mut stages = run.timings.clone();
+        stages.push(("render+write", rendering.elapsed()));
+        let total: std::time::Duration = stages.iter().map(|s| s.1).sum();
+        for (stage, d) in stages {
+            eprintln!("driftgate: timing {stage:<26} {:>9.1} ms", d.as_secs_f64() * 1000.0);
+        }
+        eprintln!("driftgate: timing {:<26} {:>9.1} ms", "total (after process start)", total.as_secs_f64() * 1000.0);
     }
     Ok(match report.gate.result {
         GateResult::Pass => ExitCode::SUCCESS,

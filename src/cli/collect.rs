@@ -1,7 +1,7 @@
 //! `driftgate collect`.
 
 use clap::Args;
-use driftgate::collect::api::Credentials;
+use driftgate::collect::api::{Auth, Credentials};
 use driftgate::collect::{collect, CollectOptions};
 use driftgate::Result;
 use std::path::PathBuf;
@@ -19,7 +19,10 @@ pub struct ApiFlags {
     /// OAuth token endpoint (default: the region's login host; <base-url>/oauth/token with --base-url only).
     #[arg(long, value_name = "URL")]
     pub auth_url: Option<String>,
-    /// JSON file with client_id and client_secret (default: GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET).
+    /// JSON credentials file. Genesys: client_id, client_secret (default: GENESYS_CLIENT_ID /
+    /// GENESYS_CLIENT_SECRET). CXone: access_key_id, access_key_secret, and client_id,
+    /// client_secret of a registered application if any (default: CXONE_ACCESS_KEY_ID /
+    /// CXONE_ACCESS_KEY_SECRET, CXONE_CLIENT_ID / CXONE_CLIENT_SECRET).
     #[arg(long, value_name = "FILE")]
     pub credentials_file: Option<PathBuf>,
 }
@@ -27,7 +30,7 @@ pub struct ApiFlags {
 #[derive(Debug, Args)]
 pub struct CollectArgs {
     /// Platform.
-    #[arg(long, value_parser = ["genesys-cloud"])]
+    #[arg(long, value_parser = ["genesys-cloud", "nice-cxone"])]
     platform: String,
     /// The tenant's name, as baselines and the evidence store call it.
     #[arg(long, value_name = "NAME")]
@@ -46,12 +49,42 @@ pub struct CollectArgs {
     /// Resource types collected at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     concurrency: usize,
+    /// CXone: the tenant id, to discover the API host (/.well-known/cxone-configuration).
+    #[arg(long, value_name = "ID")]
+    tenant_id: Option<String>,
+    /// CXone: the identity host serving discovery and /auth/token (default https://cxone.niceincontact.com).
+    #[arg(long, value_name = "URL")]
+    identity_url: Option<String>,
+    /// CXone: ACD admin API version (default v31.0).
+    #[arg(long, value_name = "vNN.0")]
+    api_version: Option<String>,
+    /// CXone: items per page (top; default 100).
+    #[arg(long, value_name = "N")]
+    page_size: Option<u32>,
 }
 
 pub fn run(a: CollectArgs) -> Result<ExitCode> {
-    let credentials = match &a.api.credentials_file {
-        Some(p) => Credentials::from_file(p)?,
-        None => Credentials::from_env("GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET")?,
+    let cxone = a.platform == "nice-cxone";
+    if !cxone {
+        for (flag, given) in [
+            ("--tenant-id", a.tenant_id.is_some()),
+            ("--identity-url", a.identity_url.is_some()),
+            ("--api-version", a.api_version.is_some()),
+            ("--page-size", a.page_size.is_some()),
+        ] {
+            if given {
+                return Err(driftgate::Error::Usage {
+                    message: format!("{flag} is for --platform nice-cxone"),
+                    help: None,
+                });
+            }
+        }
+    }
+    let auth = match (&a.api.credentials_file, cxone) {
+        (Some(p), true) => driftgate::collect::cxone::auth_from_file(p)?,
+        (None, true) => driftgate::collect::cxone::auth_from_env()?,
+        (Some(p), false) => Auth::ClientCredentials(Credentials::from_file(p)?),
+        (None, false) => Auth::ClientCredentials(Credentials::from_env("GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET")?),
     };
     let opts = CollectOptions {
         platform: a.platform,
@@ -62,7 +95,11 @@ pub fn run(a: CollectArgs) -> Result<ExitCode> {
         resources: a.resources,
         settle_minutes: a.settle,
         concurrency: a.concurrency,
-        credentials,
+        auth,
+        tenant_id: a.tenant_id,
+        identity_url: a.identity_url,
+        api_version: a.api_version,
+        page_size: a.page_size,
         progress: true,
     };
     let snapshot = collect(&opts)?;

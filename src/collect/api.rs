@@ -50,6 +50,34 @@ impl Credentials {
     }
 }
 
+/// How the client gets its bearer token.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// OAuth2 client credentials with Basic auth (Genesys Cloud).
+    ClientCredentials(Credentials),
+    /// CXone through a registered application: Basic auth with the application's client id
+    /// and secret, `grant_type=password` with the access key id and secret.
+    AccessKeyPassword {
+        /// The registered application.
+        client: Credentials,
+        /// The access key (id as `client_id`, secret as `client_secret`).
+        access_key: Credentials,
+    },
+    /// CXone without a registered application: the access key as JSON to
+    /// `/authentication/v1/token/access-key`.
+    AccessKey(Credentials),
+}
+
+impl Auth {
+    /// The identity the tokens are minted for (recorded as the snapshot's service account).
+    pub fn principal(&self) -> &str {
+        match self {
+            Auth::ClientCredentials(c) | Auth::AccessKey(c) => &c.client_id,
+            Auth::AccessKeyPassword { access_key, .. } => &access_key.client_id,
+        }
+    }
+}
+
 /// How patient the client is.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -87,7 +115,7 @@ pub struct ApiClient {
     http: reqwest::blocking::Client,
     base_url: String,
     auth_url: String,
-    credentials: Credentials,
+    auth: Auth,
     token: Mutex<Option<Token>>,
     retry: RetryPolicy,
     pace_until: Mutex<Option<Instant>>,
@@ -114,6 +142,11 @@ pub struct CallError {
 impl ApiClient {
     /// A client for `base_url` (API calls) and `auth_url` (the token endpoint).
     pub fn new(base_url: &str, auth_url: &str, credentials: Credentials, retry: RetryPolicy) -> Result<ApiClient> {
+        Self::with_auth(base_url, auth_url, Auth::ClientCredentials(credentials), retry)
+    }
+
+    /// A client for `base_url` that mints its tokens at `auth_url` the way `auth` says.
+    pub fn with_auth(base_url: &str, auth_url: &str, auth: Auth, retry: RetryPolicy) -> Result<ApiClient> {
         let http = reqwest::blocking::Client::builder()
             .timeout(retry.timeout)
             .user_agent(concat!("driftgate/", env!("CARGO_PKG_VERSION")))
@@ -123,7 +156,7 @@ impl ApiClient {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
             auth_url: auth_url.to_string(),
-            credentials,
+            auth,
             token: Mutex::new(None),
             retry,
             pace_until: Mutex::new(None),
@@ -143,38 +176,57 @@ impl ApiClient {
         }
     }
 
-    /// A valid token: the cached one, or a new one when it is missing, expiring, or `force`.
-    fn token(&self, force: bool) -> std::result::Result<String, CallError> {
+    /// A valid token: the cached one, or a new one when it is missing or expiring, or when
+    /// `refused` (a token the API just answered 401 to) is still the cached one. Threads that
+    /// were refused the same token concurrently mint it once between them.
+    fn token(&self, refused: Option<&str>) -> std::result::Result<String, CallError> {
         let mut slot = self.token.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(t) = slot.as_ref() {
-            if !force && Instant::now() < t.renew_at {
+            if refused != Some(t.value.as_str()) && Instant::now() < t.renew_at {
                 return Ok(t.value.clone());
             }
         }
-        let resp = self
-            .http
-            .post(&self.auth_url)
-            .basic_auth(&self.credentials.client_id, Some(&self.credentials.client_secret))
-            .form(&[("grant_type", "client_credentials")])
+        let req = self.http.post(&self.auth_url).header("Accept", "application/json");
+        let req = match &self.auth {
+            Auth::ClientCredentials(c) => {
+                req.basic_auth(&c.client_id, Some(&c.client_secret)).form(&[("grant_type", "client_credentials")])
+            }
+            Auth::AccessKeyPassword { client, access_key } => {
+                req.basic_auth(form_encode(&client.client_id), Some(form_encode(&client.client_secret))).form(&[
+                    ("grant_type", "password"),
+                    ("username", access_key.client_id.as_str()),
+                    ("password", access_key.client_secret.as_str()),
+                ])
+            }
+            Auth::AccessKey(k) => req.json(&serde_json::json!({
+                "accessKeyId": k.client_id,
+                "accessKeySecret": k.client_secret,
+            })),
+        };
+        let resp = req
             .send()
             .map_err(|e| CallError { status: None, message: format!("token request failed: {}", without_url(&e)) })?;
         let status = resp.status().as_u16();
         if !resp.status().is_success() {
             return Err(CallError {
                 status: Some(status),
-                message: format!("token request refused (HTTP {status}): check the client id and secret"),
+                message: format!("token request refused (HTTP {status}): check the credentials"),
             });
         }
         let body: Value = resp
             .json()
             .map_err(|_| CallError { status: Some(status), message: "token response is not JSON".into() })?;
+        // CXone's access-key endpoint is not documented to answer in the OAuth shape: accept
+        // its camel-case spelling too.
         let value = body["access_token"]
             .as_str()
+            .or_else(|| body["accessToken"].as_str())
             .ok_or(CallError { status: Some(status), message: "token response has no access_token".into() })?;
-        if !body["token_type"].as_str().unwrap_or("bearer").eq_ignore_ascii_case("bearer") {
+        let token_type = body["token_type"].as_str().or_else(|| body["tokenType"].as_str());
+        if !token_type.unwrap_or("bearer").eq_ignore_ascii_case("bearer") {
             return Err(CallError { status: Some(status), message: "token type is not bearer".into() });
         }
-        let expires = body["expires_in"].as_u64().unwrap_or(3600);
+        let expires = body["expires_in"].as_u64().or_else(|| body["expiresIn"].as_u64()).unwrap_or(3600);
         // Renew a little before expiry: a tenth of the lifetime, at least 5 s, at most 5 min.
         let margin = (expires / 10).clamp(5, 300).min(expires);
         *slot =
@@ -212,7 +264,7 @@ impl ApiClient {
         let mut last = String::new();
         for attempt in 1..=self.retry.max_attempts {
             self.pace();
-            let token = self.token(false)?;
+            let token = self.token(None)?;
             let mut req = match method {
                 "POST" => self.http.post(&url),
                 _ => self.http.get(&url),
@@ -248,7 +300,7 @@ impl ApiClient {
                             // An expired or revoked token: mint a new one once and resume
                             // with the same request.
                             reminted = true;
-                            self.token(true)?;
+                            self.token(Some(&token))?;
                             continue;
                         }
                         429 | 500..=599 => retry_after.map_or_else(|| self.backoff(attempt), |d| d.min(self.retry.cap)),
@@ -288,6 +340,18 @@ impl ApiClient {
             }
         }
     }
+}
+
+/// `application/x-www-form-urlencoded` encoding of a Basic-auth part, as CXone's token
+/// endpoint expects (`base64(urlenc(client_id):urlenc(client_secret))`).
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A reqwest error's text without its URL (which could carry a query with secrets).

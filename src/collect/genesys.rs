@@ -136,26 +136,7 @@ pub(crate) fn urlencode(s: &str) -> String {
 
 /// Collects one type, retrying a listing that changed underneath.
 pub(crate) fn collect_type(api: &ApiClient, ep: &Endpoint, _opts: &CollectOptions) -> Result<TypeCollection> {
-    let mut last = String::new();
-    for _ in 0..3 {
-        match attempt(api, ep) {
-            Ok(c) => return Ok(c),
-            Err(Attempt::Inconsistent(why)) => last = why,
-            Err(Attempt::Short { collected, total }) => {
-                last = format!("collected {collected} of the {total} items the listing reports")
-            }
-            Err(Attempt::Failed(why)) => {
-                return Err(Error::Usage {
-                    message: format!("collection of {} failed: {why}", ep.rtype),
-                    help: Some("nothing was written: a snapshot is complete or it is not produced".into()),
-                })
-            }
-        }
-    }
-    Err(Error::Usage {
-        message: format!("collection of {} is incomplete: {last}", ep.rtype),
-        help: Some("the listing came up short three times; nothing was written (a truncated snapshot would hide configuration)".into()),
-    })
+    super::read_again(ep.rtype, "total", || attempt(api, ep))
 }
 
 fn attempt(api: &ApiClient, ep: &Endpoint) -> std::result::Result<TypeCollection, Attempt> {

@@ -3,12 +3,13 @@
 //! listing fails the collection (exit 2) rather than producing a truncated snapshot.
 
 pub mod api;
+pub mod cxone;
 pub mod genesys;
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::snapshot::{Metadata, Snapshot, SNAPSHOT_FORMAT};
-use api::{ApiClient, Credentials, RetryPolicy};
+use api::{ApiClient, Auth, Credentials, RetryPolicy};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -18,9 +19,10 @@ use std::time::{Duration, Instant};
 /// What to collect, from where.
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
-    /// `genesys-cloud`.
+    /// `genesys-cloud` or `nice-cxone`.
     pub platform: String,
-    /// Region name or domain (e.g. `eu-west-1` or `mypurecloud.ie`).
+    /// Genesys: region name or domain (e.g. `eu-west-1` or `mypurecloud.ie`). CXone: the
+    /// area (`na1`), when neither discovery nor a base URL is used.
     pub region: Option<String>,
     /// The tenant's name (the snapshot's and the baseline's).
     pub tenant: String,
@@ -35,8 +37,17 @@ pub struct CollectOptions {
     pub settle_minutes: Option<u64>,
     /// Resource types collected at once.
     pub concurrency: usize,
-    /// Credentials.
-    pub credentials: Credentials,
+    /// How to sign in.
+    pub auth: Auth,
+    /// CXone: the tenant id, for host discovery.
+    pub tenant_id: Option<String>,
+    /// CXone: the identity host serving discovery and the OIDC token endpoint (default
+    /// `https://cxone.niceincontact.com`).
+    pub identity_url: Option<String>,
+    /// CXone: the ACD admin API version (default `v31.0`).
+    pub api_version: Option<String>,
+    /// CXone: items per page (`top`, default 100).
+    pub page_size: Option<u32>,
     /// Show a progress bar (on a terminal only).
     pub progress: bool,
 }
@@ -80,41 +91,151 @@ pub(crate) struct TypeCollection {
 
 /// Collects a snapshot.
 pub fn collect(opts: &CollectOptions) -> Result<Snapshot> {
-    if opts.platform != "genesys-cloud" {
-        return Err(Error::Usage {
-            message: format!("collection from {} is not built yet", opts.platform),
-            help: Some(
-                "collect with another tool and pass the snapshot file (--snapshot), or use genesys-cloud".into(),
-            ),
-        });
-    }
     crate::snapshot::validate_path_component(&opts.tenant)
         .map_err(|why| Error::Usage { message: format!("tenant {:?} {why}", opts.tenant), help: None })?;
+    match opts.platform.as_str() {
+        "genesys-cloud" => collect_genesys(opts),
+        "nice-cxone" => collect_cxone(opts),
+        other => Err(Error::Usage {
+            message: format!("no collector for platform {other:?}"),
+            help: Some("platforms: genesys-cloud, nice-cxone; or pass a snapshot file (--snapshot)".into()),
+        }),
+    }
+}
+
+fn collect_genesys(opts: &CollectOptions) -> Result<Snapshot> {
     let (base, auth, domain) = urls(opts.region.as_deref(), opts.base_url.as_deref(), opts.auth_url.as_deref())?;
-    let api = ApiClient::new(&base, &auth, opts.credentials.clone(), RetryPolicy::default())?;
-    let endpoints: Vec<&genesys::Endpoint> = if opts.resources.is_empty() {
-        genesys::ENDPOINTS.iter().collect()
-    } else {
-        let mut v = Vec::new();
-        for r in &opts.resources {
-            v.push(genesys::ENDPOINTS.iter().find(|e| e.rtype == r).ok_or_else(|| Error::Usage {
-                message: format!("unknown resource type {r:?}"),
-                help: Some(format!(
-                    "Genesys Cloud types: {}",
-                    genesys::ENDPOINTS.iter().map(|e| e.rtype).collect::<Vec<_>>().join(", ")
-                )),
-            })?);
-        }
-        v
-    };
+    let api = ApiClient::with_auth(&base, &auth, opts.auth.clone(), RetryPolicy::default())?;
+    let endpoints = select(genesys::ENDPOINTS, |e| e.rtype, &opts.resources, "Genesys Cloud")?;
     let started = time::OffsetDateTime::now_utc();
     let settle = match opts.settle_minutes {
         Some(m) => Some(settle(&api, m)?),
         None => None,
     };
     let collected_at = time::OffsetDateTime::now_utc();
-    let results = run_parallel(&api, &endpoints, opts)?;
+    let jobs: Vec<Job<'_>> = endpoints
+        .iter()
+        .map(|ep| {
+            let api = &api;
+            let f: Box<dyn Fn() -> Result<TypeCollection> + Send + Sync + '_> =
+                Box::new(move || genesys::collect_type(api, ep, opts));
+            (ep.rtype, f)
+        })
+        .collect();
+    let results = run_parallel(jobs, opts)?;
+    let source = Source {
+        collector: "driftgate-genesys-cloud",
+        base_url: base,
+        region: domain,
+        api_version: "v2".into(),
+        started,
+        collected_at,
+        settle,
+    };
+    finish(opts, source, results)
+}
 
+fn collect_cxone(opts: &CollectOptions) -> Result<Snapshot> {
+    if opts.settle_minutes.is_some() {
+        return Err(Error::Usage {
+            message: "--settle is not available for nice-cxone".into(),
+            help: Some("CXone has no audit query API to tell whether configuration is still changing".into()),
+        });
+    }
+    let hosts = cxone::hosts(
+        opts.base_url.as_deref(),
+        opts.tenant_id.as_deref(),
+        opts.region.as_deref(),
+        opts.identity_url.as_deref(),
+        opts.auth_url.as_deref(),
+        &opts.auth,
+    )?;
+    let api = ApiClient::with_auth(&hosts.api, &hosts.token, opts.auth.clone(), RetryPolicy::default())?;
+    let endpoints = select(cxone::ENDPOINTS, |e| e.rtype, &opts.resources, "NICE CXone")?;
+    let started = time::OffsetDateTime::now_utc();
+    let jobs: Vec<Job<'_>> = endpoints
+        .iter()
+        .map(|ep| {
+            let api = &api;
+            let f: Box<dyn Fn() -> Result<TypeCollection> + Send + Sync + '_> =
+                Box::new(move || cxone::collect_type(api, ep, opts));
+            (ep.rtype, f)
+        })
+        .collect();
+    let results = run_parallel(jobs, opts)?;
+    let version = opts.api_version.clone().unwrap_or_else(|| cxone::DEFAULT_API_VERSION.to_string());
+    let source = Source {
+        collector: "driftgate-nice-cxone",
+        region: hosts.area.clone().unwrap_or_else(|| hosts.api.clone()),
+        base_url: hosts.api,
+        api_version: format!("v{}", version.trim_start_matches('v')),
+        started,
+        collected_at: started,
+        settle: None,
+    };
+    finish(opts, source, results)
+}
+
+/// Reads a type with `attempt`, again (three times in all) while the listing changes
+/// underneath or comes up short of its reported total (the field `total_field`); an API
+/// failure ends it at once.
+pub(crate) fn read_again(
+    rtype: &str,
+    total_field: &str,
+    mut attempt: impl FnMut() -> std::result::Result<TypeCollection, genesys::Attempt>,
+) -> Result<TypeCollection> {
+    use genesys::Attempt;
+    let mut last = String::new();
+    for _ in 0..3 {
+        match attempt() {
+            Ok(c) => return Ok(c),
+            Err(Attempt::Inconsistent(why)) => last = why,
+            Err(Attempt::Short { collected, total }) => {
+                last = format!("collected {collected} of the {total} items the listing reports ({total_field})")
+            }
+            Err(Attempt::Failed(why)) => {
+                return Err(Error::Usage {
+                    message: format!("collection of {rtype} failed: {why}"),
+                    help: Some("nothing was written: a snapshot is complete or it is not produced".into()),
+                })
+            }
+        }
+    }
+    Err(Error::Usage {
+        message: format!("collection of {rtype} is incomplete: {last}"),
+        help: Some("the listing came up short three times; nothing was written (a truncated snapshot would hide configuration)".into()),
+    })
+}
+
+/// The endpoints of the `wanted` resource types (all when none is named).
+fn select<'a, E>(all: &'a [E], rtype: fn(&E) -> &'static str, wanted: &[String], label: &str) -> Result<Vec<&'a E>> {
+    if wanted.is_empty() {
+        return Ok(all.iter().collect());
+    }
+    wanted
+        .iter()
+        .map(|r| {
+            all.iter().find(|e| rtype(e) == r).ok_or_else(|| Error::Usage {
+                message: format!("unknown resource type {r:?}"),
+                help: Some(format!("{label} types: {}", all.iter().map(rtype).collect::<Vec<_>>().join(", "))),
+            })
+        })
+        .collect()
+}
+
+/// Where a collection came from, for the snapshot's metadata.
+struct Source {
+    collector: &'static str,
+    base_url: String,
+    region: String,
+    api_version: String,
+    started: time::OffsetDateTime,
+    collected_at: time::OffsetDateTime,
+    settle: Option<Value>,
+}
+
+fn finish(opts: &CollectOptions, src: Source, results: Vec<(String, TypeCollection)>) -> Result<Snapshot> {
+    let Source { collector, base_url: base, region: domain, api_version, started, collected_at, settle } = src;
     let mut resources = BTreeMap::new();
     let mut records = Vec::new();
     for (rtype, tc) in results {
@@ -134,10 +255,7 @@ pub fn collect(opts: &CollectOptions) -> Result<Snapshot> {
         collected_at.second()
     );
     let mut extra = BTreeMap::new();
-    extra.insert(
-        "collector".to_string(),
-        json!({"name": "driftgate-genesys-cloud", "version": env!("CARGO_PKG_VERSION")}),
-    );
+    extra.insert("collector".to_string(), json!({"name": collector, "version": env!("CARGO_PKG_VERSION")}));
     extra.insert("endpoints".to_string(), serde_json::to_value(&records).unwrap_or(Value::Null));
     extra.insert("api_base_url".to_string(), json!(base));
     extra.insert("collection_started_at".to_string(), json!(crate::check::rfc3339(started)));
@@ -150,10 +268,10 @@ pub fn collect(opts: &CollectOptions) -> Result<Snapshot> {
             platform: opts.platform.clone(),
             tenant: opts.tenant.clone(),
             region: Some(domain),
-            api_version: Some("v2".into()),
+            api_version: Some(api_version),
             collected_at: Some(crate::check::rfc3339(collected_at)),
             collection_id: Some(format!("{}-{stamp}", opts.tenant)),
-            service_account_id: Some(opts.credentials.client_id.clone()),
+            service_account_id: Some(opts.auth.principal().to_string()),
             extra,
         },
         resources,
@@ -195,29 +313,30 @@ fn urls(region: Option<&str>, base_url: Option<&str>, auth_url: Option<&str>) ->
     Ok((base, auth, domain))
 }
 
-fn run_parallel(
-    api: &ApiClient,
-    endpoints: &[&genesys::Endpoint],
-    opts: &CollectOptions,
-) -> Result<Vec<(String, TypeCollection)>> {
-    let queue = Mutex::new(endpoints.to_vec());
+/// One resource type to collect, and how.
+type Job<'a> = (&'static str, Box<dyn Fn() -> Result<TypeCollection> + Send + Sync + 'a>);
+
+/// Runs the jobs on at most `opts.concurrency` threads; the first failure stops the rest.
+fn run_parallel(jobs: Vec<Job<'_>>, opts: &CollectOptions) -> Result<Vec<(String, TypeCollection)>> {
+    let count = jobs.len();
+    let queue = Mutex::new(jobs);
     let results: Mutex<Vec<(String, TypeCollection)>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<Error>> = Mutex::new(None);
-    let bar = progress_bar(opts.progress, endpoints.len());
+    let bar = progress_bar(opts.progress, count);
     std::thread::scope(|s| {
         for _ in 0..opts.concurrency.clamp(1, 16) {
             s.spawn(|| loop {
                 if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
                     return;
                 }
-                let Some(ep) = queue.lock().ok().and_then(|mut q| q.pop()) else { return };
+                let Some((rtype, job)) = queue.lock().ok().and_then(|mut q| q.pop()) else { return };
                 let started = Instant::now();
-                match genesys::collect_type(api, ep, opts) {
+                match job() {
                     Ok(tc) => {
                         let pages: usize = tc.endpoints.iter().map(|e| e.pages).sum();
                         let line = format!(
                             "{}: {} item(s), {pages} page(s), {:.1}s",
-                            ep.rtype,
+                            rtype,
                             tc.items.len(),
                             started.elapsed().as_secs_f64()
                         );
@@ -229,7 +348,7 @@ fn run_parallel(
                             None => eprintln!("driftgate: collected {line}"),
                         }
                         if let Ok(mut r) = results.lock() {
-                            r.push((ep.rtype.to_string(), tc));
+                            r.push((rtype.to_string(), tc));
                         }
                     }
                     Err(e) => {

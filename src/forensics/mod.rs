@@ -187,7 +187,7 @@ pub fn collect_incident(
     let recipients = parse_recipients(&opts.recipients)?;
     let actor = json!({
         "collected_by": opts.collected_by,
-        "service_account": snapshot_from.credentials.client_id,
+        "service_account": snapshot_from.auth.principal(),
         "tool": format!("driftgate {}", env!("CARGO_PKG_VERSION")),
     });
     let mut custody = CustodyLog::new(actor);
@@ -392,7 +392,7 @@ pub fn collect_incident(
         "window": {"from": crate::check::rfc3339(opts.from), "to": crate::check::rfc3339(opts.to)},
         "collected_at": received_at,
         "collected_by": opts.collected_by,
-        "service_account": snapshot_from.credentials.client_id,
+        "service_account": snapshot_from.auth.principal(),
         "retention_until": retain,
         "legal_hold": true,
         "masked": masker.is_some(),

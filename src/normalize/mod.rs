@@ -13,12 +13,11 @@ use serde_json::Value;
 
 /// Normalizes a snapshot with the rules of its platform.
 pub fn normalize(mut snapshot: Snapshot, rules: &PlatformRules) -> Snapshot {
+    use rayon::prelude::*;
     for (rtype, items) in snapshot.resources.iter_mut() {
         let t = rules.type_rules(rtype);
-        let mut path = Vec::new();
-        for item in items.iter_mut() {
-            walk(item, &mut path, &t, &rules.redaction_marker);
-        }
+        // Items are independent: normalized on every core.
+        items.par_iter_mut().for_each_init(Vec::new, |path, item| walk(item, path, &t, &rules.redaction_marker));
         sort_items(items, &t);
     }
     snapshot
@@ -126,11 +125,25 @@ fn member_sort_key(v: &Value, key: &[String]) -> (bool, String, Vec<u8>) {
     }
 }
 
+/// Items sort by identity; items without one, and ties, by their canonical bytes (computed
+/// only for them: serializing every item showed in profiles).
 fn sort_items(items: &mut [Value], t: &TypeRules) {
     items.sort_by_cached_key(|v| match t.identity_of(v) {
-        Some(id) => (false, id, canonical::to_vec(v)),
-        None => (true, String::new(), canonical::to_vec(v)),
+        Some(id) => (false, id),
+        None => (true, String::new()),
     });
+    let mut start = 0;
+    while start < items.len() {
+        let key = t.identity_of(&items[start]);
+        let mut end = start + 1;
+        while end < items.len() && t.identity_of(&items[end]) == key {
+            end += 1;
+        }
+        if end - start > 1 {
+            items[start..end].sort_by_cached_key(canonical::to_vec);
+        }
+        start = end;
+    }
 }
 
 #[cfg(test)]

@@ -214,6 +214,7 @@ fn rule_meta(m: &RegoModule, def: &source::RuleDef, level: Level, symbols: &sour
         }),
         controls: list_of("controls").unwrap_or_default(),
         remediation: text_of("remediation"),
+        platforms: list_of("platform").unwrap_or_default(),
         file: PathBuf::from(&m.path),
         line: def.line,
         has_metadata: rule.is_some() || pkg.is_some(),

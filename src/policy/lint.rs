@@ -27,6 +27,9 @@ pub struct LintIssue {
 }
 
 /// Lints a bundle. Compile errors are returned as issues too, so that every problem is seen.
+/// The platforms a rule may name in `custom.platform`.
+const KNOWN_PLATFORMS: &[&str] = &["genesys-cloud", "nice-cxone"];
+
 pub fn lint(bundle: &Bundle) -> Result<Vec<LintIssue>> {
     let mut issues = Vec::new();
     let mut builtin_problem = false;
@@ -105,6 +108,12 @@ pub fn lint(bundle: &Bundle) -> Result<Vec<LintIssue>> {
         }
         if r.title.is_none() {
             issues.push(at(format!("rule {} has no title", r.id), "reports and the control matrix show it"));
+        }
+        for p in r.platforms.iter().filter(|p| !KNOWN_PLATFORMS.contains(&p.as_str())) {
+            issues.push(at(
+                format!("rule {} is for platform {p:?}, which driftgate does not know", r.id),
+                "custom.platform is genesys-cloud or nice-cxone (a misspelt platform would silently never run)",
+            ));
         }
     }
     if !builtin_problem {

@@ -112,9 +112,17 @@ pub struct RuleMeta {
     pub has_id: bool,
     /// What it reads (from `custom.reads` when given, else from the source).
     pub reads: Reads,
+    /// `custom.platform` (rule or package scope): the platforms the rule is about; empty
+    /// for a rule about any snapshot. A rule for another platform is not evaluated.
+    pub platforms: Vec<String>,
 }
 
 impl RuleMeta {
+    /// Whether the rule applies to a snapshot of `platform`.
+    pub fn applies_to(&self, platform: &str) -> bool {
+        self.platforms.is_empty() || self.platforms.iter().any(|p| p == platform)
+    }
+
     /// `data.<package>.<rule>`.
     pub fn path(&self) -> String {
         format!("data.{}.{}", self.package, self.rule)

@@ -23,8 +23,11 @@ pub struct ReportInputs<'a> {
     pub baseline: Option<BaselineInfo>,
     /// The policy bundle.
     pub bundle: &'a Bundle,
-    /// Its rules (indexes of `evaluations` point here).
+    /// Its rules that apply to the snapshot's platform (indexes of `evaluations` point here).
     pub rules: &'a [RuleMeta],
+    /// Ids of the bundle's rules for other platforms: their waivers are left out of the
+    /// report rather than called stale.
+    pub other_platform_rules: BTreeSet<String>,
     /// What each rule returned.
     pub evaluations: Vec<RuleEvaluation>,
     /// The schema gate's outcome.
@@ -51,6 +54,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         baseline,
         bundle,
         rules,
+        other_platform_rules,
         evaluations,
         gated,
         drift,
@@ -190,6 +194,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         .waivers
         .iter()
         .zip(waiver_hits)
+        .filter(|(w, _)| !other_platform_rules.contains(&w.rule))
         .map(|(w, matched)| WaiverResult {
             waiver: w.clone(),
             status: if matched == 0 { WaiverStatus::Stale } else { w.status_at(now) },

@@ -49,7 +49,7 @@ pub struct Faults {
     pub audit_queries_fail: bool,
 }
 
-struct AuditTx {
+pub(super) struct AuditTx {
     from: time::OffsetDateTime,
     to: time::OffsetDateTime,
     service: Option<String>,
@@ -67,37 +67,39 @@ pub struct Entry {
     pub authorization: Option<String>,
 }
 
-struct State {
-    resources: BTreeMap<String, Vec<Value>>,
-    faults: Faults,
-    calls: u64,
-    tokens: Vec<(String, bool, Instant)>,
-    revoked: bool,
-    burst_left: u32,
-    burst_kind: u32,
-    slow_done: HashSet<String>,
-    short_once_done: bool,
-    user_added: bool,
-    window_start: Instant,
-    window_count: u64,
-    audit_calls: usize,
-    audit_events: Vec<Value>,
-    audit_txs: BTreeMap<String, AuditTx>,
-    log: Vec<Entry>,
+pub(super) struct State {
+    pub(super) resources: BTreeMap<String, Vec<Value>>,
+    pub(super) faults: Faults,
+    pub(super) calls: u64,
+    pub(super) tokens: Vec<(String, bool, Instant)>,
+    pub(super) revoked: bool,
+    pub(super) burst_left: u32,
+    pub(super) burst_kind: u32,
+    pub(super) slow_done: HashSet<String>,
+    pub(super) short_once_done: bool,
+    pub(super) user_added: bool,
+    pub(super) window_start: Instant,
+    pub(super) window_count: u64,
+    pub(super) audit_calls: usize,
+    pub(super) audit_events: Vec<Value>,
+    pub(super) audit_txs: BTreeMap<String, AuditTx>,
+    pub(super) log: Vec<Entry>,
+    /// Serving NICE CXone (see `super::cxone`) rather than Genesys Cloud.
+    pub(super) cxone: bool,
 }
 
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-    delay: Option<Duration>,
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Value,
+    pub(super) delay: Option<Duration>,
 }
 
 impl Answer {
-    fn json(status: u16, body: Value) -> Answer {
+    pub(super) fn json(status: u16, body: Value) -> Answer {
         Answer { status, headers: Vec::new(), body, delay: None }
     }
-    fn error(status: u16, code: &str, message: &str) -> Answer {
+    pub(super) fn error(status: u16, code: &str, message: &str) -> Answer {
         Answer::json(status, json!({"message": message, "code": code, "status": status, "contextId": "ctx-emulator"}))
     }
 }
@@ -110,6 +112,17 @@ pub struct Emulator {
 impl Emulator {
     /// Serves `snapshot` (a Genesys snapshot document: its `resources` are the tenant).
     pub fn start(snapshot: &Value, faults: Faults) -> Emulator {
+        Self::start_as(snapshot, faults, false)
+    }
+
+    /// Serves a NICE CXone tenant (a CXone snapshot document) with the same fault injection:
+    /// discovery, both access-key token routes, the ACD admin API, User Hub, authorization
+    /// and access-key management (see `super::cxone`).
+    pub fn start_cxone(snapshot: &Value, faults: Faults) -> Emulator {
+        Self::start_as(snapshot, faults, true)
+    }
+
+    fn start_as(snapshot: &Value, faults: Faults, cxone: bool) -> Emulator {
         let resources: BTreeMap<String, Vec<Value>> = serde_json::from_value(snapshot["resources"].clone()).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -130,6 +143,7 @@ impl Emulator {
             audit_events: Vec::new(),
             audit_txs: BTreeMap::new(),
             log: Vec::new(),
+            cxone,
         }));
         let shared = state.clone();
         std::thread::spawn(move || {
@@ -164,7 +178,7 @@ impl Emulator {
     pub fn truth(&self, tenant: &str) -> Value {
         let s = self.state.lock().unwrap();
         json!({"format": "driftgate.snapshot/v1",
-               "metadata": {"platform": "genesys-cloud", "tenant": tenant},
+               "metadata": {"platform": if s.cxone { "nice-cxone" } else { "genesys-cloud" }, "tenant": tenant},
                "resources": s.resources})
     }
 
@@ -211,7 +225,11 @@ fn handle(state: &Mutex<State>, req: &Request) -> Answer {
 
 fn route(s: &mut State, req: &Request) -> Answer {
     let (path, query) = split(&req.path);
-    if path == "/oauth/token" {
+    if s.cxone {
+        if let Some(a) = super::cxone::unauthenticated(s, req, path, &query) {
+            return a;
+        }
+    } else if path == "/oauth/token" {
         return token(s, req);
     }
     // Authentication first, as the platform does.
@@ -227,6 +245,12 @@ fn route(s: &mut State, req: &Request) -> Answer {
         }
     }
     if !s.tokens.iter().any(|(t, valid, expires)| *valid && t == bearer && Instant::now() < *expires) {
+        if s.cxone {
+            return Answer::json(
+                401,
+                json!({"error": "invalid_token", "errorDescription": "The access token is invalid or has expired"}),
+            );
+        }
         return Answer::error(401, "bad.credentials", "Invalid login credentials.");
     }
     // Rate limits and server errors.
@@ -237,11 +261,16 @@ fn route(s: &mut State, req: &Request) -> Answer {
     }
     s.window_count += 1;
     let reset = Duration::from_millis(window_ms).saturating_sub(s.window_start.elapsed());
-    let limit_headers = vec![
-        ("inin-ratelimit-count".to_string(), s.window_count.to_string()),
-        ("inin-ratelimit-allowed".to_string(), allowed.to_string()),
-        ("inin-ratelimit-reset".to_string(), reset.as_secs_f64().ceil().to_string()),
-    ];
+    // Genesys announces its window in headers; CXone publishes no such headers.
+    let limit_headers = if s.cxone {
+        Vec::new()
+    } else {
+        vec![
+            ("inin-ratelimit-count".to_string(), s.window_count.to_string()),
+            ("inin-ratelimit-allowed".to_string(), allowed.to_string()),
+            ("inin-ratelimit-reset".to_string(), reset.as_secs_f64().ceil().to_string()),
+        ]
+    };
     let forced_429 = s.faults.rate_limit_every.is_some_and(|every| n.is_multiple_of(every));
     if forced_429 || s.window_count > allowed {
         let secs = if forced_429 { s.faults.retry_after } else { Some(reset.as_secs_f64().ceil() as u64) };
@@ -267,7 +296,11 @@ fn route(s: &mut State, req: &Request) -> Answer {
         let status = [502, 503, 504][(s.burst_kind % 3) as usize];
         return Answer::error(status, "service.unavailable", "The service is temporarily unavailable");
     }
-    let mut a = api(s, &req.method, path, &query, &req.body);
+    let mut a = if s.cxone {
+        super::cxone::api(s, &req.method, path, &query, &req.body)
+    } else {
+        api(s, &req.method, path, &query, &req.body)
+    };
     a.headers.extend(limit_headers);
     a
 }
@@ -288,7 +321,7 @@ fn token(s: &mut State, req: &Request) -> Answer {
     Answer::json(200, json!({"access_token": t, "token_type": "bearer", "expires_in": lifetime}))
 }
 
-fn split(full: &str) -> (&str, Vec<(String, String)>) {
+pub(super) fn split(full: &str) -> (&str, Vec<(String, String)>) {
     let (path, q) = full.split_once('?').unwrap_or((full, ""));
     let query = q
         .split('&')
@@ -317,7 +350,7 @@ fn decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
     q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
 }
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod collected;
+pub mod cxone;
 pub mod genesys;
 pub mod http;
 pub mod moto;

@@ -181,3 +181,61 @@ pub fn audit_events(from: time::OffsetDateTime, hours: i64, per_hour: usize, see
     }
     out
 }
+
+/// The CXone example tenant (`examples/nice-cxone/globex-support.approved.json`) with `agents`
+/// generated agents added, each with its User Hub user (mapped to the agent), on the ordinary
+/// Agent profile and role; every fifth with an access key used recently. The policy verdicts
+/// of the example stay what they are.
+pub fn cxone(agents: usize, seed: u64) -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nice-cxone/globex-support.approved.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut rng = Lcg(seed);
+    let res = doc["resources"].as_object_mut().unwrap();
+    let agent_role = res["roles"].as_array().unwrap().iter().find(|r| r["roleName"] == "Agent").cloned().unwrap();
+    let tenant_id = res["business_unit"][0]["tenantId"].clone();
+    let template = res["agents"].as_array().unwrap().iter().find(|a| a["profileName"] == "Agent").cloned().unwrap();
+    let (mut new_agents, mut new_users, mut new_keys) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..agents {
+        let agent_id = 100_000 + i as u64;
+        let user_id = rng.uuid();
+        let first = FIRST[rng.below(FIRST.len())];
+        let last = LAST[rng.below(LAST.len())];
+        let login = format!("{}.{}{i}@globex.example", first.to_lowercase(), last.to_lowercase());
+        let active = rng.below(100) >= 8;
+        let mut a = template.clone();
+        for (k, v) in [
+            ("agentId", json!(agent_id)),
+            ("userName", json!(login)),
+            ("firstName", json!(first)),
+            ("lastName", json!(last)),
+            ("userID", json!(user_id)),
+            ("emailAddress", json!(login)),
+            ("federatedId", json!(login)),
+            ("internalId", json!(format!("G{agent_id}"))),
+            ("isActive", json!(active)),
+            ("teamId", json!(201 + rng.below(2))),
+            ("inactiveDate", if active { Value::Null } else { json!("2026-06-30T17:00:00Z") }),
+        ] {
+            a[k] = v;
+        }
+        new_agents.push(a);
+        new_users.push(json!({
+            "id": user_id, "userName": login, "firstName": first, "lastName": last, "emailAddress": login,
+            "role": "Agent", "roleUUID": agent_role["roleId"], "secondaryRoleIds": [],
+            "status": if active { "ACTIVE" } else { "BLOCKED" }, "teamId": "201",
+            "acdUserMappings": [{"acdUserId": agent_id.to_string(), "businessUnitId": 4600123}],
+            "icBUId": 4600123, "externalIdentity": login, "creationDate": "2025-06-01T09:00:00Z",
+            "deletedDate": null, "impersonated": false, "billable": true, "idmType": "INTERNAL",
+        }));
+        if active && i % 5 == 0 {
+            new_keys.push(json!({
+                "accessKeyId": format!("AKGEN{agent_id:015}"), "userId": user_id, "tenantId": tenant_id,
+                "agentId": agent_id, "isActive": true, "lastUsedDate": "2026-11-14T06:00:00Z",
+            }));
+        }
+    }
+    res.get_mut("agents").unwrap().as_array_mut().unwrap().extend(new_agents);
+    res.get_mut("users").unwrap().as_array_mut().unwrap().extend(new_users);
+    res.get_mut("access_keys").unwrap().as_array_mut().unwrap().extend(new_keys);
+    doc
+}

@@ -1,6 +1,8 @@
 # METADATA
 # title: Genesys Cloud user access
 # description: Users (GET /api/v2/users?state=any&expand=authorization) and roles (GET /api/v2/authorization/roles).
+# custom:
+#   platform: genesys-cloud
 package soc2.genesys.access
 
 import data.soc2.genesys.lib

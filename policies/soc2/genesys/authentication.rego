@@ -1,6 +1,8 @@
 # METADATA
 # title: Genesys Cloud authentication settings
 # description: Organization-wide sign-in controls from GET /api/v2/organizations/authentication/settings.
+# custom:
+#   platform: genesys-cloud
 package soc2.genesys.authentication
 
 import data.soc2.genesys.lib

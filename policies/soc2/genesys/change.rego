@@ -1,5 +1,7 @@
 # METADATA
 # title: Genesys Cloud change management
+# custom:
+#   platform: genesys-cloud
 package soc2.genesys.change
 
 import data.soc2.genesys.lib

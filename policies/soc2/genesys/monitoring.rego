@@ -1,6 +1,8 @@
 # METADATA
 # title: Genesys Cloud monitoring
 # description: Whether the audit trail is being collected, and whether workforce changes carry approvals.
+# custom:
+#   platform: genesys-cloud
 package soc2.genesys.monitoring
 
 import data.soc2.genesys.lib

@@ -1,6 +1,8 @@
 # METADATA
 # title: Genesys Cloud OAuth clients
 # description: Clients from GET /api/v2/oauth/clients (secrets redacted before evaluation).
+# custom:
+#   platform: genesys-cloud
 package soc2.genesys.oauth
 
 import data.soc2.genesys.lib

@@ -1,6 +1,8 @@
 # METADATA
 # title: Genesys Cloud telephony
 # description: Trunk base settings (GET /api/v2/telephony/providers/edges/trunkbasesettings?expand=properties). Property keys are parameters (params.trunk_properties) because they vary by trunk metabase.
+# custom:
+#   platform: genesys-cloud
 package soc2.genesys.telephony
 
 import data.soc2.genesys.lib

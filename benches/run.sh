@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The benchmark: generates Genesys-shaped tenants, then measures `driftgate check` end to end
+# (wall time, peak RSS, and the split by stage from `check --timings`) against the floor
+# (read + parse + SHA-256 of the same file), on a release build.
+#
+#   bash benches/run.sh                 # 2k, 50k and 200k users
+#   bash benches/run.sh 2000 50000      # chosen sizes
+#
+# Results: a Markdown table on stdout and in target/bench/results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(2000 50000 200000)
+# CARGO_TARGET_DIR may point the release build elsewhere (e.g. beside a debug build in use).
+target=${CARGO_TARGET_DIR:-target}
+cargo build --release --quiet --bin driftgate --example gen_tenant --example floor
+out=target/bench
+mkdir -p "$out"
+for n in "${sizes[@]}"; do
+    [ -s "$out/tenant-$n.json" ] || "$target"/release/examples/gen_tenant "$n" "$out"
+    [ -s "$out/baseline-$n.json" ] ||
+        "$target"/release/driftgate baseline update "$out/tenant-$n.json" --baseline "$out/baseline-$n.json" >/dev/null
+done
+python3 benches/measure.py "$out" "${sizes[@]}" | tee "$out/results.md"
