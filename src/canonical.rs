@@ -19,6 +19,11 @@ pub fn to_vec(value: &Value) -> Vec<u8> {
     out
 }
 
+/// Appends the canonical compact bytes of `value` to `out`.
+pub fn append(out: &mut Vec<u8>, value: &Value) {
+    write_value(out, value, None, 0);
+}
+
 /// The canonical form pretty-printed (two-space indent, sorted keys), for files people
 /// review in git such as baselines. Ends with a newline.
 pub fn to_pretty(value: &Value) -> String {

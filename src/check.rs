@@ -8,7 +8,7 @@ use crate::catalog::Catalog;
 use crate::diff;
 use crate::error::{Error, Result};
 use crate::normalize::{configuration_digest, normalize};
-use crate::policy::{Bundle, CompiledPolicies, DEFAULT_TIMEOUT};
+use crate::policy::{input_of, Bundle, CompiledPolicies, DEFAULT_TIMEOUT};
 use crate::report::{self, FailOn, Report, ReportInputs, RunInfo, SnapshotInfo};
 use crate::schema::{gate, GateOutcome, SchemaRegistry};
 use crate::snapshot::Snapshot;
@@ -57,6 +57,8 @@ pub struct CheckOptions {
     /// A snapshot already in memory (just collected): used instead of reading `snapshot`,
     /// which then only names it.
     pub collected: Option<Snapshot>,
+    /// Keep the snapshot as read (secrets redacted) in [`CheckRun::raw`], for evidence.
+    pub keep_raw: bool,
 }
 
 impl CheckOptions {
@@ -74,6 +76,7 @@ impl CheckOptions {
             run_context: serde_json::Map::new(),
             as_of: None,
             collected: None,
+            keep_raw: true,
         }
     }
 }
@@ -83,8 +86,8 @@ impl CheckOptions {
 pub struct CheckRun {
     /// The report.
     pub report: Report,
-    /// The snapshot as read, with secrets redacted.
-    pub raw: Snapshot,
+    /// The snapshot as read, with secrets redacted (when [`CheckOptions::keep_raw`]).
+    pub raw: Option<Snapshot>,
     /// The normalized snapshot, quarantined items included.
     pub normalized: Snapshot,
     /// The gate's outcome (accepted snapshot and quarantine).
@@ -109,6 +112,53 @@ impl Stopwatch {
         self.stages.push((stage, now - self.last));
         self.last = now;
     }
+
+    /// Records stages that ran beside each other (their own durations), then restarts the
+    /// clock.
+    fn overlapped(&mut self, stages: &[(&'static str, Duration)]) {
+        self.stages.extend_from_slice(stages);
+        self.last = std::time::Instant::now();
+    }
+}
+
+/// What the check needs besides the snapshot.
+struct Prepared {
+    registry: SchemaRegistry,
+    bundle: Bundle,
+    policies: CompiledPolicies,
+    baseline: Option<baseline::Baseline>,
+    compile_time: Duration,
+    baseline_time: Duration,
+}
+
+/// Compiles the schemas and policies and loads the baseline.
+fn prepare(opts: &CheckOptions, rules: &crate::catalog::PlatformRules, tenant: &str) -> Result<Prepared> {
+    let t0 = std::time::Instant::now();
+    let registry = match &opts.schemas {
+        Some(dir) => SchemaRegistry::from_dir(dir)?,
+        None => SchemaRegistry::built_in()?,
+    };
+    let bundle = Bundle::load(&opts.policies)?;
+    let extra = opts
+        .data
+        .iter()
+        .map(|p| Ok((p.clone(), crate::input::read_json::<Value>(p, "a JSON data file")?)))
+        .collect::<Result<Vec<_>>>()?;
+    let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
+    let compile_time = t0.elapsed();
+    let baseline = match &opts.baseline {
+        BaselineChoice::Skip => None,
+        BaselineChoice::Given(src) => Some(baseline::load(src, rules)?),
+        BaselineChoice::Auto(dir) => {
+            let p = dir.join(format!("{tenant}.json"));
+            if p.is_file() {
+                Some(baseline::load(&BaselineSource::Path(p), rules)?)
+            } else {
+                None
+            }
+        }
+    };
+    Ok(Prepared { registry, bundle, policies, baseline, compile_time, baseline_time: t0.elapsed() - compile_time })
 }
 
 /// Runs the check.
@@ -129,32 +179,28 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     };
     watch.lap("read+parse");
     let rules = catalog.platform(&snapshot.metadata.platform)?;
-    let registry = match &opts.schemas {
-        Some(dir) => SchemaRegistry::from_dir(dir)?,
-        None => SchemaRegistry::built_in()?,
-    };
-    let bundle = Bundle::load(&opts.policies)?;
-    let extra = opts
-        .data
-        .iter()
-        .map(|p| Ok((p.clone(), crate::input::read_json::<Value>(p, "a JSON data file")?)))
-        .collect::<Result<Vec<_>>>()?;
-    let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
-    watch.lap("compile schemas+policies");
-    let baseline = match &opts.baseline {
-        BaselineChoice::Skip => None,
-        BaselineChoice::Given(src) => Some(baseline::load(src, rules)?),
-        BaselineChoice::Auto(dir) => {
-            let p = dir.join(format!("{}.json", snapshot.metadata.tenant));
-            if p.is_file() {
-                Some(baseline::load(&BaselineSource::Path(p), rules)?)
-            } else {
-                None
-            }
-        }
-    };
+    let tenant = snapshot.metadata.tenant.clone();
+    // Compiling the schemas and policies and loading the baseline (parse, normalize) do not
+    // depend on the snapshot's normalization: they run beside it.
+    let (prepared, (raw, observed, resources, normalized, normalize_time)) = rayon::join(
+        || prepare(opts, rules, &tenant),
+        || {
+            let t0 = std::time::Instant::now();
+            let observed = rules.observations(&snapshot);
+            let raw = opts.keep_raw.then(|| {
+                let mut raw = snapshot.clone();
+                crate::normalize::redact_secrets(&mut raw, rules);
+                raw
+            });
+            let resources: std::collections::BTreeMap<String, usize> =
+                snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+            let normalized = normalize(snapshot, rules);
+            (raw, observed, resources, normalized, t0.elapsed())
+        },
+    );
+    let Prepared { registry, bundle, policies, baseline, compile_time, baseline_time } = prepared?;
     if let Some(b) = &baseline {
-        let (bm, sm) = (&b.snapshot.metadata, &snapshot.metadata);
+        let (bm, sm) = (&b.snapshot.metadata, &normalized.metadata);
         if bm.tenant != sm.tenant || bm.platform != sm.platform {
             return Err(Error::Usage {
                 message: format!(
@@ -165,15 +211,13 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
             });
         }
     }
-
-    watch.lap("baseline");
-    let mut raw = snapshot.clone();
-    crate::normalize::redact_secrets(&mut raw, rules);
-    let observed = rules.observations(&raw);
-    let resources = snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
-    let normalized = normalize(snapshot, rules);
+    watch.overlapped(&[
+        ("compile schemas+policies", compile_time),
+        ("baseline", baseline_time),
+        ("normalize", normalize_time),
+    ]);
     let digest = configuration_digest(&normalized);
-    watch.lap("normalize");
+    watch.lap("digest");
     let gated = gate(normalized.clone(), &registry, rules);
     watch.lap("schema gate");
     let drift = match &baseline {
@@ -203,8 +247,9 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         run_context[k] = v.clone();
     }
     let driftgate = json!({"drift": drift, "run": run_context, "observed": observed});
-    let (applicable, evaluations) =
-        policies.evaluate_for(&normalized.metadata.platform, gated.accepted.to_value(), driftgate.clone())?;
+    let input = input_of(&gated.accepted);
+    watch.lap("policy input");
+    let (applicable, evaluations) = policies.evaluate_for(&normalized.metadata.platform, input, driftgate.clone())?;
     watch.lap("policy evaluation");
     let run_context = &driftgate["run"];
 

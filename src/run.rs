@@ -627,7 +627,11 @@ fn run_tenant(
     let report = &check.report;
 
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    files.insert("snapshot.raw.json".into(), crate::canonical::to_pretty(&check.raw.to_value()).into_bytes());
+    let raw = check.raw.as_ref().ok_or_else(|| Error::Usage {
+        message: "the check kept no raw snapshot for the evidence package".into(),
+        help: None,
+    })?;
+    files.insert("snapshot.raw.json".into(), crate::canonical::to_pretty(&raw.to_value()).into_bytes());
     files.insert(
         "snapshot.normalized.json".into(),
         crate::canonical::to_pretty(&check.normalized.to_value()).into_bytes(),
@@ -657,7 +661,7 @@ fn run_tenant(
             crate::canonical::to_pretty(&Value::Array(records)).into_bytes(),
         );
     }
-    let meta = &check.raw.metadata;
+    let meta = &check.normalized.metadata;
     let input = PackageInput {
         tenant: report.snapshot.tenant.clone(),
         platform: report.snapshot.platform.clone(),
@@ -771,15 +775,31 @@ impl AuditOverrides {
     }
 }
 
+/// Audit pull and forensics read the Genesys audit query API; CXone has no equivalent (its
+/// audit trail is per entity or in BI reports, see the API notes).
+fn no_audit_api(t: &TenantConfig) -> Error {
+    Error::Usage {
+        message: format!("tenant {} is on {}, which has no audit query API", t.name, t.platform),
+        help: Some("audit pull and forensics collect are available for genesys-cloud tenants".into()),
+    }
+}
+
 /// `driftgate audit pull`: the audit delta of every selected tenant into the store.
 pub fn audit_pull(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::audit::PullOutcome>> {
     let tenants = o.tenants(config)?;
+    if let (Some(t), Some(_)) = (tenants.iter().find(|t| t.platform != "genesys-cloud"), &o.tenant) {
+        return Err(no_audit_api(t));
+    }
     let ro = o.run_overrides();
     let store = open_store(config, &ro)?;
     let key = signing_key(config, &ro)?;
     let masker = config.audit.masker()?;
     let mut out = Vec::new();
     for t in tenants {
+        if t.platform != "genesys-cloud" {
+            eprintln!("driftgate: skipping tenant {} ({}): it has no audit query API", t.name, t.platform);
+            continue;
+        }
         let api = crate::collect::connect(
             t.region.as_deref(),
             t.base_url.as_deref(),
@@ -860,6 +880,9 @@ pub fn forensics_collect(
             help: None,
         });
     };
+    if t.platform != "genesys-cloud" {
+        return Err(no_audit_api(t));
+    }
     crate::forensics::parse_recipients(&req.recipients)?;
     let ro = o.run_overrides();
     let store = open_store(config, &ro)?;

@@ -339,3 +339,33 @@ credentials = {{ access_key_id_env = "GLOBEX_KEY_ID", access_key_secret_env = "G
         assert!(!text.contains(ACCESS_KEY_SECRET), "the access key secret reached {}", f.display());
     }
 }
+
+#[test]
+fn audit_pull_and_forensics_refuse_a_cxone_tenant_which_has_no_audit_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = support::root();
+    let cfg = dir.path().join("driftgate.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[store]\nkind = \"local\"\npath = \"{}\"\n\n[signing]\nkey_file = \"{}\"\n\n[[tenants]]\nname = \"globex-support\"\nplatform = \"nice-cxone\"\nregion = \"na1\"\n",
+            dir.path().join("evidence").display(),
+            root.join("examples/keys/demo.key").display()
+        ),
+    )
+    .unwrap();
+    let out = driftgate().args(["audit", "pull", "--config"]).arg(&cfg).args(["--tenant", TENANT]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tenant globex-support is on nice-cxone, which has no audit query API"), "{stderr}");
+    let out = driftgate()
+        .args(["forensics", "collect", "--config"])
+        .arg(&cfg)
+        .args(["--tenant", TENANT, "--incident", "INC-1", "--subject", "u1"])
+        .args(["--from", "2026-11-01T00:00:00Z", "--to", "2026-11-02T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no audit query API"));
+    assert!(!dir.path().join("evidence").join("globex-support.audit").exists());
+}

@@ -42,12 +42,42 @@ pub fn redact_secrets(snapshot: &mut Snapshot, rules: &PlatformRules) {
 /// platform, tenant and resources. It leaves out when and by whom the snapshot was
 /// collected, so re-collecting the same configuration gives the same digest.
 pub fn configuration_digest(normalized: &Snapshot) -> String {
-    let doc = serde_json::json!({
-        "platform": normalized.metadata.platform,
-        "tenant": normalized.metadata.tenant,
-        "resources": normalized.resources,
-    });
-    canonical::sha256(&doc)
+    // The canonical bytes of {"platform", "resources", "tenant"} (keys in that order),
+    // hashed as they are written: items are serialized on every core, a batch at a time,
+    // rather than the whole document being copied into one JSON tree first.
+    use rayon::prelude::*;
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut head = b"{\"platform\":".to_vec();
+    canonical::append(&mut head, &Value::String(normalized.metadata.platform.clone()));
+    head.extend_from_slice(b",\"resources\":{");
+    hasher.update(&head);
+    let mut types: Vec<(&String, &Vec<Value>)> = normalized.resources.iter().collect();
+    types.sort_by(|a, b| canonical::compare_keys(a.0, b.0));
+    for (i, (rtype, items)) in types.into_iter().enumerate() {
+        let mut key = Vec::new();
+        if i > 0 {
+            key.push(b',');
+        }
+        canonical::append(&mut key, &Value::String(rtype.clone()));
+        key.extend_from_slice(b":[");
+        hasher.update(&key);
+        for (n, batch) in items.chunks(4096).enumerate() {
+            let parts: Vec<Vec<u8>> = batch.par_iter().map(canonical::to_vec).collect();
+            for (j, bytes) in parts.iter().enumerate() {
+                if n > 0 || j > 0 {
+                    hasher.update(b",");
+                }
+                hasher.update(bytes);
+            }
+        }
+        hasher.update(b"]");
+    }
+    let mut tail = b"},\"tenant\":".to_vec();
+    canonical::append(&mut tail, &Value::String(normalized.metadata.tenant.clone()));
+    tail.push(b'}');
+    hasher.update(&tail);
+    canonical::hex(&hasher.finalize())
 }
 
 fn walk(value: &mut Value, path: &mut Vec<String>, t: &TypeRules, marker: &str) {
@@ -217,5 +247,15 @@ mod tests {
         let c = Catalog::built_in().unwrap();
         let b = normalize(later, c.platform("genesys-cloud").unwrap());
         assert_eq!(configuration_digest(&a), configuration_digest(&b));
+    }
+
+    #[test]
+    fn the_streamed_digest_is_the_hash_of_the_canonical_document() {
+        let mut items: Vec<Value> = (0..9000).map(|i| json!({"id": format!("u{i}"), "name": "Zoë", "n": i})).collect();
+        items.push(json!({"id": "x", "nested": {"b": [1, 2.5, null], "a": "\u{1F600}"}}));
+        let mut s = snap(json!({"users": items, "roles": [{"id": "r"}], "éclair": [], "Zeta": [{"id": "z"}]}));
+        s.metadata.tenant = "t\"q".into();
+        let doc = json!({"platform": s.metadata.platform, "tenant": s.metadata.tenant, "resources": s.resources});
+        assert_eq!(configuration_digest(&s), crate::canonical::sha256(&doc));
     }
 }

@@ -104,7 +104,7 @@ impl CompiledPolicies {
     pub fn evaluate_for(
         &self,
         platform: &str,
-        input: Value,
+        input: regorus::Value,
         driftgate: Value,
     ) -> Result<(Vec<RuleMeta>, Vec<RuleEvaluation>)> {
         let keep: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(platform)).collect();
@@ -115,11 +115,12 @@ impl CompiledPolicies {
     /// Evaluates every rule against `input`, with `driftgate` as `data.driftgate`.
     pub fn evaluate(&self, input: Value, driftgate: Value) -> Result<Vec<RuleEvaluation>> {
         let all: Vec<usize> = (0..self.rules.len()).collect();
-        self.evaluate_rules(&all, input, driftgate)
+        self.evaluate_rules(&all, regorus::Value::from(input), driftgate)
     }
 
     /// Evaluates the rules at `which`; each evaluation's index is its position in `which`.
-    fn evaluate_rules(&self, which: &[usize], input: Value, driftgate: Value) -> Result<Vec<RuleEvaluation>> {
+    fn evaluate_rules(&self, which: &[usize], input: regorus::Value, driftgate: Value) -> Result<Vec<RuleEvaluation>> {
+        use rayon::prelude::*;
         let mut engine = self.engine.clone();
         let mut data = Map::new();
         data.insert("driftgate".into(), driftgate);
@@ -127,18 +128,78 @@ impl CompiledPolicies {
             message: format!("cannot add data.driftgate: {e}"),
             help: Some("data.driftgate is reserved for the drift records and run context: rename that key in the bundle's data".into()),
         })?;
-        engine.set_input(regorus::Value::from(input));
-        let mut out = Vec::with_capacity(which.len());
-        for (i, rule) in which.iter().map(|w| &self.rules[*w]).enumerate() {
-            let value = engine.eval_rule(rule.path()).map_err(|e| Error::PolicyEval {
-                rule: format!("{} ({})", rule.id, rule.path()),
-                message: e.to_string(),
-            })?;
-            let json = serde_json::to_value(&value).unwrap_or(Value::Null);
-            let findings = if value == regorus::Value::Undefined { Vec::new() } else { to_findings(json, rule) };
-            out.push(RuleEvaluation { rule: i, findings });
-        }
-        Ok(out)
+        engine.set_input(input);
+        let debug = std::env::var("DRIFTGATE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug"));
+        // Rules are independent of each other: every core evaluates a share of them, each
+        // with its own copy of the prepared engine (values are reference-counted, so the
+        // copies share the input rather than duplicate it).
+        which
+            .par_iter()
+            // One rule at a time per steal: a few rules do most of the work.
+            .with_max_len(1)
+            .enumerate()
+            .map_init(
+                || engine.clone(),
+                |engine, (i, w)| {
+                    let rule = &self.rules[*w];
+                    let t0 = std::time::Instant::now();
+                    let value = engine.eval_rule(rule.path()).map_err(|e| Error::PolicyEval {
+                        rule: format!("{} ({})", rule.id, rule.path()),
+                        message: e.to_string(),
+                    })?;
+                    if debug {
+                        eprintln!("driftgate debug: rule {} took {:.1} ms", rule.id, t0.elapsed().as_secs_f64() * 1e3);
+                    }
+                    let findings = if value == regorus::Value::Undefined {
+                        Vec::new()
+                    } else {
+                        to_findings(serde_json::to_value(&value).unwrap_or(Value::Null), rule)
+                    };
+                    Ok(RuleEvaluation { rule: i, findings })
+                },
+            )
+            .collect()
+    }
+}
+
+/// The policy input (`input`) for a snapshot, built straight from it: the same document as
+/// its JSON form, without serializing the snapshot into an intermediate JSON tree first.
+pub fn input_of(snapshot: &crate::snapshot::Snapshot) -> regorus::Value {
+    use rayon::prelude::*;
+    use std::collections::BTreeMap;
+    let mut top: BTreeMap<regorus::Value, regorus::Value> = BTreeMap::new();
+    for (k, v) in &snapshot.extra {
+        top.insert(k.as_str().into(), to_rego(v));
+    }
+    top.insert("format".into(), snapshot.format.as_str().into());
+    top.insert("metadata".into(), to_rego(&serde_json::to_value(&snapshot.metadata).unwrap_or(Value::Null)));
+    let resources: BTreeMap<regorus::Value, regorus::Value> = snapshot
+        .resources
+        .iter()
+        .map(|(k, items)| (k.as_str().into(), regorus::Value::from(items.par_iter().map(to_rego).collect::<Vec<_>>())))
+        .collect();
+    top.insert("resources".into(), regorus::Value::from(resources));
+    regorus::Value::from(top)
+}
+
+/// A JSON value as a regorus value.
+fn to_rego(v: &Value) -> regorus::Value {
+    match v {
+        Value::Null => regorus::Value::Null,
+        Value::Bool(b) => regorus::Value::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => regorus::Value::from(u),
+            (None, Some(i), _) => regorus::Value::from(i),
+            (None, None, Some(f)) => regorus::Value::from(f),
+            _ => regorus::Value::Null,
+        },
+        Value::String(s) => s.as_str().into(),
+        Value::Array(items) => regorus::Value::from(items.iter().map(to_rego).collect::<Vec<_>>()),
+        Value::Object(map) => regorus::Value::from(
+            map.iter()
+                .map(|(k, v)| (regorus::Value::from(k.as_str()), to_rego(v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
     }
 }
 
@@ -213,5 +274,21 @@ fn compile_error(path: &std::path::Path, text: &str, e: &dyn std::fmt::Display) 
         span: span_at(text, line, col),
         src: NamedSource::new(path.display().to_string(), text.to_string()),
         help: Some("policies are Rego v1 (`import rego.v1` is allowed; rules need `if` and `contains`)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_input_built_straight_from_a_snapshot_is_its_json_form() {
+        for example in ["examples/genesys/acme-corp.drifted.json", "examples/nice-cxone/globex-support.drifted.json"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(example);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut s = crate::snapshot::Snapshot::from_json_text(&path, &text).unwrap();
+            s.extra.insert("x-extra".into(), serde_json::json!({"n": [1, -2, 2.5, null, true]}));
+            assert_eq!(input_of(&s), regorus::Value::from(s.to_value()), "{example}");
+        }
     }
 }

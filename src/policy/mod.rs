@@ -19,7 +19,7 @@ mod waivers;
 
 pub use bundle::{Bundle, BundleFile, RegoModule};
 pub use controls::{Control, ControlCatalog};
-pub use engine::{CompiledPolicies, RawFinding, RuleEvaluation, DEFAULT_TIMEOUT};
+pub use engine::{input_of, CompiledPolicies, RawFinding, RuleEvaluation, DEFAULT_TIMEOUT};
 pub use waivers::{Waiver, WaiverStatus};
 
 use serde::{Deserialize, Serialize};

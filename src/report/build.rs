@@ -346,7 +346,9 @@ pub fn gate(summary: &Summary, fail_on: &[FailOn]) -> Gate {
 /// Where items sit in the stored normalized snapshot, and their names: per resource type,
 /// built on first use (one pass over the type), so that locating many findings stays linear.
 struct ResourceIndex<'a> {
-    doc: Value,
+    snapshot: &'a Snapshot,
+    /// The line of the `"resources"` key in the pretty form of the snapshot.
+    resources_line: Option<usize>,
     catalog: &'a PlatformRules,
     cache: std::cell::RefCell<HashMap<String, TypeIndex>>,
 }
@@ -358,19 +360,43 @@ struct TypeIndex {
 }
 
 impl<'a> ResourceIndex<'a> {
-    fn new(normalized: &Snapshot, catalog: &'a PlatformRules) -> Self {
-        ResourceIndex { doc: normalized.to_value(), catalog, cache: Default::default() }
+    fn new(normalized: &'a Snapshot, catalog: &'a PlatformRules) -> Self {
+        // Everything but the resources, to find the line the resources start on without
+        // copying the whole snapshot into one JSON tree.
+        let head = Snapshot {
+            format: normalized.format.clone(),
+            metadata: normalized.metadata.clone(),
+            resources: BTreeMap::new(),
+            extra: normalized.extra.clone(),
+        };
+        let resources_line = canonical::pretty_line_of(&head.to_value(), 1, &["resources".into()]);
+        ResourceIndex { snapshot: normalized, resources_line, catalog, cache: Default::default() }
+    }
+
+    /// The line of the `"<rtype>": [` entry in the pretty form of the snapshot.
+    fn list_line(&self, rtype: &str) -> Option<usize> {
+        let resources = &self.snapshot.resources;
+        resources.get(rtype)?;
+        let mut line = self.resources_line? + 1;
+        let mut types: Vec<&String> = resources.keys().collect();
+        types.sort_by(|a, b| canonical::compare_keys(a, b));
+        for t in types.into_iter().take_while(|t| *t != rtype) {
+            let items = &resources[t.as_str()];
+            line +=
+                if items.is_empty() { 1 } else { 2 + items.iter().map(canonical::pretty_line_count).sum::<usize>() };
+        }
+        Some(line)
     }
 
     fn with_type<T>(&self, rtype: &str, f: impl FnOnce(&TypeIndex, &[Value]) -> T) -> T {
-        let items = self.doc["resources"][rtype].as_array().map(Vec::as_slice).unwrap_or_default();
+        let items = self.snapshot.resources.get(rtype).map(Vec::as_slice).unwrap_or_default();
         let mut cache = self.cache.borrow_mut();
         let index = cache.entry(rtype.to_string()).or_insert_with(|| {
             let t = self.catalog.type_rules(rtype);
             let by_id =
                 items.iter().enumerate().filter_map(|(i, v)| Some((t.identity_of(v)?, (i, t.name_of(v))))).collect();
             let mut lines = Vec::with_capacity(items.len());
-            if let Some(list_line) = canonical::pretty_line_of(&self.doc, 1, &["resources".into(), rtype.into()]) {
+            if let Some(list_line) = self.list_line(rtype) {
                 let mut line = list_line + 1;
                 for item in items {
                     lines.push(line);
@@ -438,4 +464,30 @@ fn positional(item: &Value, tokens: Vec<String>) -> Vec<String> {
         node = next;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_lists_are_located_without_copying_the_snapshot() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/genesys/acme-corp.drifted.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut s = Snapshot::from_json_text(&path, &text).unwrap();
+        s.resources.insert("empty_type".into(), Vec::new());
+        s.extra.insert("zz-after".into(), serde_json::json!({"a": [1, 2]}));
+        s.extra.insert("aa-before".into(), serde_json::json!({"b": [1, 2, 3]}));
+        let catalog = crate::catalog::Catalog::built_in().unwrap();
+        let index = ResourceIndex::new(&s, catalog.platform("genesys-cloud").unwrap());
+        let doc = s.to_value();
+        for rtype in s.resources.keys() {
+            assert_eq!(
+                index.list_line(rtype),
+                canonical::pretty_line_of(&doc, 1, &["resources".into(), rtype.clone()]),
+                "{rtype}"
+            );
+        }
+        assert_eq!(index.list_line("no_such_type"), None);
+    }
 }

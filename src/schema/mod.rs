@@ -101,6 +101,11 @@ pub fn gate(mut normalized: Snapshot, registry: &SchemaRegistry, rules: &Platfor
                 .map(|item| {
                     let mut errors = Vec::new();
                     for v in versions {
+                        // Most items are valid: the yes/no answer is much cheaper than
+                        // collecting errors, which are only gathered for a failure.
+                        if v.validator.is_valid(item) {
+                            return (errors, Some(v.version));
+                        }
                         let errs: Vec<SchemaError> = v
                             .validator
                             .iter_errors(item)

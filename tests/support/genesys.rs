@@ -86,6 +86,10 @@ pub(super) struct State {
     pub(super) log: Vec<Entry>,
     /// Serving NICE CXone (see `super::cxone`) rather than Genesys Cloud.
     pub(super) cxone: bool,
+    /// Injected 429s and 5xx answered per request (method and path with query): at most
+    /// two per request, so that a client with a few attempts always gets through and a
+    /// test never depends on how concurrent calls happen to interleave.
+    pub(super) faulted: std::collections::HashMap<String, u32>,
 }
 
 pub(super) struct Answer {
@@ -144,6 +148,7 @@ impl Emulator {
             audit_txs: BTreeMap::new(),
             log: Vec::new(),
             cxone,
+            faulted: Default::default(),
         }));
         let shared = state.clone();
         std::thread::spawn(move || {
@@ -271,7 +276,12 @@ fn route(s: &mut State, req: &Request) -> Answer {
             ("inin-ratelimit-reset".to_string(), reset.as_secs_f64().ceil().to_string()),
         ]
     };
-    let forced_429 = s.faults.rate_limit_every.is_some_and(|every| n.is_multiple_of(every));
+    let request = format!("{} {}", req.method, req.path);
+    let may_fault = s.faulted.get(&request).copied().unwrap_or(0) < 2;
+    let forced_429 = may_fault && s.faults.rate_limit_every.is_some_and(|every| n.is_multiple_of(every));
+    if forced_429 {
+        *s.faulted.entry(request.clone()).or_default() += 1;
+    }
     if forced_429 || s.window_count > allowed {
         let secs = if forced_429 { s.faults.retry_after } else { Some(reset.as_secs_f64().ceil() as u64) };
         let mut a = Answer::error(
@@ -290,7 +300,8 @@ fn route(s: &mut State, req: &Request) -> Answer {
             s.burst_left = burst;
         }
     }
-    if s.burst_left > 0 {
+    if s.burst_left > 0 && may_fault {
+        *s.faulted.entry(request).or_default() += 1;
         s.burst_left -= 1;
         s.burst_kind += 1;
         let status = [502, 503, 504][(s.burst_kind % 3) as usize];

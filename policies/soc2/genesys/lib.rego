@@ -29,12 +29,6 @@ role_by_id[r.id] := r if {
 	some r in input.resources.roles
 }
 
-# Every permission a user holds through its roles.
-user_permissions(u) := {p |
-	some ref in object.get(u, ["authorization", "roles"], [])
-	some p in object.get(role_by_id, [ref.id, "permissions"], [])
-}
-
 # Whether permission list `held` covers any of `wanted`.
 covers_any(held, wanted) if {
 	some h in held
