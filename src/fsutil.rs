@@ -35,6 +35,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Frees a large value on another thread, so that the caller does not wait for it (freeing a
+/// tree of millions of nodes takes a noticeable share of a run). A process that exits first
+/// simply does not free it.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    // When no thread can be started, the value is freed right away, as the spawn fails.
+    let _ = std::thread::Builder::new().name("driftgate-free".into()).spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,7 +133,7 @@ impl CompiledPolicies {
         // Rules are independent of each other: every core evaluates a share of them, each
         // with its own copy of the prepared engine (values are reference-counted, so the
         // copies share the input rather than duplicate it).
-        which
+        let out = which
             .par_iter()
             // One rule at a time per steal: a few rules do most of the work.
             .with_max_len(1)
@@ -158,7 +158,11 @@ impl CompiledPolicies {
                     Ok(RuleEvaluation { rule: i, findings })
                 },
             )
-            .collect()
+            .collect();
+        // The engine holds the last reference to the input: a large tree, freed off the
+        // critical path.
+        crate::fsutil::drop_later(engine);
+        out
     }
 }
 
