@@ -78,7 +78,13 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
                     ),
                 });
             }
-            (crate::input::read_text(p)?, work_tree_info(p))
+            // The provenance (three short git calls) is looked up while the file is parsed.
+            let text = crate::input::read_text(p)?;
+            return std::thread::scope(|s| {
+                let git = s.spawn(|| work_tree_info(p));
+                let (snapshot, info) = parse_normalized(&shown, &text, rules)?;
+                Ok(Baseline { snapshot, info: BaselineInfo { git: git.join().ok().flatten(), ..info } })
+            });
         }
         BaselineSource::Git { rev, path } => {
             let text = git(None, &["show", &format!("{rev}:{path}")]).map_err(|message| Error::Baseline {
@@ -92,16 +98,21 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
             (text, Some(GitInfo { commit, modified: false }))
         }
     };
-    let path = PathBuf::from(&shown);
-    let snapshot = Snapshot::from_json_text(&path, &text)?;
+    let (snapshot, info) = parse_normalized(&shown, &text, rules)?;
+    Ok(Baseline { snapshot, info: BaselineInfo { git, ..info } })
+}
+
+/// The baseline's text parsed and normalized, and what identifies it (without provenance).
+fn parse_normalized(shown: &str, text: &str, rules: &PlatformRules) -> Result<(Snapshot, BaselineInfo)> {
+    let snapshot = Snapshot::from_json_text(&PathBuf::from(shown), text)?;
     let normalized = normalize(snapshot, rules);
     let info = BaselineInfo {
-        source: shown,
+        source: shown.to_string(),
         sha256: canonical::sha256_hex(text.as_bytes()),
         config_sha256: configuration_digest(&normalized),
-        git,
+        git: None,
     };
-    Ok(Baseline { snapshot: normalized, info })
+    Ok((normalized, info))
 }
 
 /// The text a baseline file holds for a normalized snapshot: canonical, pretty, sorted keys.

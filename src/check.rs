@@ -121,6 +121,13 @@ impl Stopwatch {
     }
 }
 
+/// `f`'s result and how long it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t0 = std::time::Instant::now();
+    let out = f();
+    (out, t0.elapsed())
+}
+
 /// What the check needs besides the snapshot.
 struct Prepared {
     registry: SchemaRegistry,
@@ -216,20 +223,32 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         ("baseline", baseline_time),
         ("normalize", normalize_time),
     ]);
-    let digest = configuration_digest(&normalized);
-    watch.lap("digest");
-    let gated = gate(normalized.clone(), &registry, rules);
-    watch.lap("schema gate");
-    let drift = match &baseline {
-        Some(b) => diff::diff(&b.snapshot, &gated.accepted, rules, &gated.quarantined_ids()),
-        None => Vec::new(),
-    };
+    // The digest and the gate both only read the normalized snapshot; the diff and the
+    // policy input both only read what the gate accepted: each pair runs side by side.
+    let ((digest, digest_time), (gated, gate_time)) = rayon::join(
+        || timed(|| configuration_digest(&normalized)),
+        || timed(|| gate(normalized.clone(), &registry, rules)),
+    );
+    let ((drift, diff_time), (input, input_time)) = rayon::join(
+        || {
+            timed(|| match &baseline {
+                Some(b) => diff::diff(&b.snapshot, &gated.accepted, rules, &gated.quarantined_ids()),
+                None => Vec::new(),
+            })
+        },
+        || timed(|| input_of(&gated.accepted)),
+    );
+    watch.overlapped(&[
+        ("digest", digest_time),
+        ("schema gate", gate_time),
+        ("diff", diff_time),
+        ("policy input", input_time),
+    ]);
     // The baseline's items are not needed any more: freed off the critical path.
     let baseline = baseline.map(|b| {
         crate::fsutil::drop_later(b.snapshot);
         b.info
     });
-    watch.lap("diff");
 
     let run_id = run_id(&started, &digest);
     let started_at = rfc3339(started);
@@ -252,8 +271,6 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         run_context[k] = v.clone();
     }
     let driftgate = json!({"drift": drift, "run": run_context, "observed": observed});
-    let input = input_of(&gated.accepted);
-    watch.lap("policy input");
     let (applicable, evaluations) = policies.evaluate_for(&normalized.metadata.platform, input, driftgate.clone())?;
     watch.lap("policy evaluation");
     let run_context = &driftgate["run"];

@@ -129,6 +129,10 @@ impl CompiledPolicies {
             help: Some("data.driftgate is reserved for the drift records and run context: rename that key in the bundle's data".into()),
         })?;
         engine.set_input(input);
+        // Adding data.driftgate un-prepares the engine (regorus analyses the modules again
+        // before the next evaluation): prepare it once here, so that the copies below share
+        // that work instead of each repeating it.
+        let _ = engine.eval_bool_query("true".into(), false);
         let debug = std::env::var("DRIFTGATE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug"));
         // Rules are independent of each other: every core evaluates a share of them, each
         // with its own copy of the prepared engine (values are reference-counted, so the
@@ -171,23 +175,45 @@ impl CompiledPolicies {
 pub fn input_of(snapshot: &crate::snapshot::Snapshot) -> regorus::Value {
     use rayon::prelude::*;
     use std::collections::BTreeMap;
+    let mut keys = Keys::default();
     let mut top: BTreeMap<regorus::Value, regorus::Value> = BTreeMap::new();
     for (k, v) in &snapshot.extra {
-        top.insert(k.as_str().into(), to_rego(v));
+        top.insert(k.as_str().into(), to_rego(v, &mut keys));
     }
     top.insert("format".into(), snapshot.format.as_str().into());
-    top.insert("metadata".into(), to_rego(&serde_json::to_value(&snapshot.metadata).unwrap_or(Value::Null)));
+    let metadata = serde_json::to_value(&snapshot.metadata).unwrap_or(Value::Null);
+    top.insert("metadata".into(), to_rego(&metadata, &mut keys));
     let resources: BTreeMap<regorus::Value, regorus::Value> = snapshot
         .resources
         .iter()
-        .map(|(k, items)| (k.as_str().into(), regorus::Value::from(items.par_iter().map(to_rego).collect::<Vec<_>>())))
+        .map(|(k, items)| {
+            let items: Vec<regorus::Value> =
+                items.par_iter().map_init(Keys::default, |keys, item| to_rego(item, keys)).collect();
+            (k.as_str().into(), regorus::Value::from(items))
+        })
         .collect();
     top.insert("resources".into(), regorus::Value::from(resources));
     regorus::Value::from(top)
 }
 
+/// Object keys already made into regorus strings: every item of a type repeats the same
+/// keys, and a shared reference-counted string is cheaper than a new one per item.
+#[derive(Default)]
+struct Keys(std::collections::HashMap<Box<str>, regorus::Value>);
+
+impl Keys {
+    fn get(&mut self, k: &str) -> regorus::Value {
+        if let Some(v) = self.0.get(k) {
+            return v.clone();
+        }
+        let v = regorus::Value::from(k);
+        self.0.insert(k.into(), v.clone());
+        v
+    }
+}
+
 /// A JSON value as a regorus value.
-fn to_rego(v: &Value) -> regorus::Value {
+fn to_rego(v: &Value, keys: &mut Keys) -> regorus::Value {
     match v {
         Value::Null => regorus::Value::Null,
         Value::Bool(b) => regorus::Value::Bool(*b),
@@ -198,11 +224,9 @@ fn to_rego(v: &Value) -> regorus::Value {
             _ => regorus::Value::Null,
         },
         Value::String(s) => s.as_str().into(),
-        Value::Array(items) => regorus::Value::from(items.iter().map(to_rego).collect::<Vec<_>>()),
+        Value::Array(items) => regorus::Value::from(items.iter().map(|i| to_rego(i, keys)).collect::<Vec<_>>()),
         Value::Object(map) => regorus::Value::from(
-            map.iter()
-                .map(|(k, v)| (regorus::Value::from(k.as_str()), to_rego(v)))
-                .collect::<std::collections::BTreeMap<_, _>>(),
+            map.iter().map(|(k, v)| (keys.get(k), to_rego(v, keys))).collect::<std::collections::BTreeMap<_, _>>(),
         ),
     }
 }

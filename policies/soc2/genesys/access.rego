@@ -23,6 +23,12 @@ telephony_admin_role_ids contains r.id if {
 	lib.covers_any(r.permissions, lib.setting("telephony_admin_permissions"))
 }
 
+# Whether user u holds one of the roles `ids`.
+holds_any(u, ids) if {
+	some r in u.authorization.roles
+	r.id in ids
+}
+
 # Roles that carry a privileged permission.
 privileged_role_ids contains r.id if {
 	some r in input.resources.roles
@@ -61,10 +67,9 @@ deny_unapproved_privileged contains finding if {
 deny_segregation_of_duties contains finding if {
 	some u in input.resources.users
 	u.state == "active"
+	holds_any(u, access_granting_role_ids)
+	holds_any(u, telephony_admin_role_ids)
 	not u.id in lib.setting("sod_exceptions")
-	held := {r.id | some r in object.get(u, ["authorization", "roles"], [])}
-	count(held & access_granting_role_ids) > 0
-	count(held & telephony_admin_role_ids) > 0
 	finding := {
 		"msg": sprintf("%s can both grant access and administer telephony", [u.name]),
 		"resource": user_ref(u),
