@@ -369,3 +369,44 @@ fn audit_pull_and_forensics_refuse_a_cxone_tenant_which_has_no_audit_api() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no audit query API"));
     assert!(!dir.path().join("evidence").join("globex-support.audit").exists());
 }
+
+#[test]
+fn under_every_fault_collect_then_check_gives_the_example_verdict() {
+    let drifted = support::read_json("examples/nice-cxone/globex-support.drifted.json");
+    let (_, from_file) = support::check_json(&["examples/nice-cxone/globex-support.drifted.json"]);
+    let want = support::finding_ids(&from_file);
+    let faults = [
+        Faults { rate_limit_every: Some(3), retry_after: Some(0), ..Default::default() },
+        Faults { rate_limit_every: Some(4), ..Default::default() },
+        Faults { server_errors: Some((3, 2)), ..Default::default() },
+        Faults { revoke_tokens_after: Some(4), ..Default::default() },
+        Faults { slow_pages_ms: Some(300), ..Default::default() },
+        Faults { short_once: Some(AGENTS.into()), ..Default::default() },
+        Faults { add_user_while_paging: true, ..Default::default() },
+    ];
+    for (i, f) in faults.into_iter().enumerate() {
+        let emu = Emulator::start_cxone(&drifted, f);
+        // Pages of 4 so that every listing of the small example has several.
+        let run = collect(&["--base-url", &emu.url, "--page-size", "4"], &[]);
+        assert_complete(&run, &emu);
+        let out = driftgate().args(["check", "--format", "json"]).arg(&run.path).output().unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got = support::finding_ids(&report);
+        if i == 6 {
+            // The agent added while paging is real: the findings are the example's plus those
+            // about that agent (a copy of the first agent listed), nothing else.
+            let others: Vec<String> = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["resource"]["id"] != "39999")
+                .map(|f| f["id"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(others, want, "fault {i}");
+            assert!(got.len() > want.len(), "fault {i}: the added agent is drift");
+        } else {
+            assert_eq!(got, want, "fault {i}");
+        }
+        assert_eq!(out.status.code(), Some(1), "fault {i}");
+    }
+}
