@@ -72,6 +72,8 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot, rules: &PlatformRules, excl
             match (old.get(id), new.get(id)) {
                 (None, Some(n)) => ctx.record(ChangeKind::Added, String::new(), None, Some(n)),
                 (Some(o), None) => ctx.record(ChangeKind::Removed, String::new(), Some(o), None),
+                // Most items are unchanged: a plain equality check settles them.
+                (Some(o), Some(n)) if o == n => {}
                 (Some(o), Some(n)) => {
                     ctx.name = t.name_of(n).or_else(|| t.name_of(o));
                     let mut generic = Vec::new();
