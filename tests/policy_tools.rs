@@ -151,8 +151,9 @@ fn doc_writes_a_control_matrix_with_every_rule() {
     let pack = std::fs::read_to_string(root().join("policies/soc2/genesys/access.rego")).unwrap();
     for id in ["GC-CC6.3-01", "GC-CC6.3-02", "GC-CC6.3-03", "GC-CC6.2-01"] {
         assert!(pack.contains(id));
-        assert!(md.contains(&format!("| `{id}` |")), "{id} missing from the matrix");
+        assert!(md.contains(&format!("| `{id}` | genesys-cloud |")), "{id} missing from the matrix");
     }
+    assert!(md.contains("| `CX-CC6.3-02` | nice-cxone |"), "CXone rules name their platform");
     assert!(md.contains("## Not tested by this bundle"));
 }
 

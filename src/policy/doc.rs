@@ -38,7 +38,7 @@ pub fn control_matrix(bundle: &Bundle) -> Result<String> {
         let _ = writeln!(o, "\n## {} — {}\n", c.id, c.title);
         let _ = writeln!(
             o,
-            "| Rule | Level | Severity | What it checks | Reads | Remediation |\n|---|---|---|---|---|---|"
+            "| Rule | Platform | Level | Severity | What it checks | Reads | Remediation |\n|---|---|---|---|---|---|---|"
         );
         for r in &by_control[c.id.as_str()] {
             let level = match r.level {
@@ -58,8 +58,9 @@ pub fn control_matrix(bundle: &Bundle) -> Result<String> {
             reads.extend(r.reads.run_keys.iter().map(|k| format!("run.{k}")));
             let _ = writeln!(
                 o,
-                "| `{}` | {level} | {} | {what} | {} | {} |",
+                "| `{}` | {} | {level} | {} | {what} | {} | {} |",
                 r.id,
+                if r.platforms.is_empty() { "any".to_string() } else { r.platforms.join(", ") },
                 r.severity.as_str(),
                 reads.join(", "),
                 r.remediation.as_deref().map(cell).unwrap_or_default()
