@@ -10,10 +10,10 @@ use std::process::ExitCode;
 /// Where a tenant's API is and how to sign in (shared by collect, audit pull, forensics).
 #[derive(Debug, Args)]
 pub struct ApiFlags {
-    /// Region (e.g. eu-west-1) or its domain (e.g. mypurecloud.ie).
+    /// Genesys: region (e.g. eu-west-1) or its domain (e.g. mypurecloud.ie). CXone: area (e.g. na1).
     #[arg(long, value_name = "REGION|DOMAIN")]
     pub region: Option<String>,
-    /// API base URL (default: https://api.<domain of the region>).
+    /// API base URL (Genesys default: https://api.<domain of the region>; CXone: discovered, or https://api-<area>.niceincontact.com).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// OAuth token endpoint (default: the region's login host; <base-url>/oauth/token with --base-url only).
