@@ -827,8 +827,16 @@ pub fn audit_pull(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::audi
 pub fn audit_status(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::audit::StreamStatus>> {
     let store = open_store(config, &o.run_overrides())?;
     let names: Vec<String> = match (&o.tenant, config.tenants.is_empty()) {
-        (Some(t), _) => vec![t.clone()],
-        (None, false) => config.tenants.iter().map(|t| t.name.clone()).collect(),
+        (Some(t), _) => {
+            if let Some(c) = config.tenants.iter().find(|c| &c.name == t && c.platform != "genesys-cloud") {
+                return Err(no_audit_api(c));
+            }
+            vec![t.clone()]
+        }
+        // Tenants on a platform without an audit query API have no audit stream to report on.
+        (None, false) => {
+            config.tenants.iter().filter(|t| t.platform == "genesys-cloud").map(|t| t.name.clone()).collect()
+        }
         (None, true) => {
             let mut n: Vec<String> = store
                 .list("")?

@@ -368,6 +368,14 @@ fn audit_pull_and_forensics_refuse_a_cxone_tenant_which_has_no_audit_api() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no audit query API"));
     assert!(!dir.path().join("evidence").join("globex-support.audit").exists());
+    // audit status names it as such, and over the whole config leaves it out rather than
+    // reporting a checkpoint that can never exist.
+    let out = driftgate().args(["audit", "status", "--config"]).arg(&cfg).args(["--tenant", TENANT]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no audit query API"));
+    let out = driftgate().args(["audit", "status", "--config"]).arg(&cfg).args(["--format", "json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("globex-support"), "{stdout}");
 }
 
 #[test]
