@@ -545,7 +545,7 @@ pub fn tenant_credentials(t: &TenantConfig) -> Result<crate::collect::api::Crede
 /// How a tenant signs in: Genesys client credentials, or a CXone access key (with the
 /// registered application when its variables are named or set).
 pub fn tenant_auth(t: &TenantConfig) -> Result<crate::collect::api::Auth> {
-    use crate::collect::api::{Auth, Credentials};
+    use crate::collect::api::Auth;
     if t.platform != "nice-cxone" {
         return Ok(Auth::ClientCredentials(tenant_credentials(t)?));
     }
@@ -553,21 +553,15 @@ pub fn tenant_auth(t: &TenantConfig) -> Result<crate::collect::api::Auth> {
     if let Some(f) = &c.secret_file {
         return crate::collect::cxone::auth_from_file(f);
     }
-    let access_key = Credentials::from_env(
-        c.access_key_id_env.as_deref().unwrap_or("CXONE_ACCESS_KEY_ID"),
-        c.access_key_secret_env.as_deref().unwrap_or("CXONE_ACCESS_KEY_SECRET"),
-    )?;
-    let (id_var, secret_var) = (
-        c.client_id_env.as_deref().unwrap_or("CXONE_CLIENT_ID"),
-        c.client_secret_env.as_deref().unwrap_or("CXONE_CLIENT_SECRET"),
+    use crate::collect::cxone::{auth_from_env_vars, ACCESS_KEY_VARS, APP_VARS};
+    let key_vars = (
+        c.access_key_id_env.as_deref().unwrap_or(ACCESS_KEY_VARS.0),
+        c.access_key_secret_env.as_deref().unwrap_or(ACCESS_KEY_VARS.1),
     );
-    if c.client_id_env.is_some() || c.client_secret_env.is_some() {
-        return Ok(Auth::AccessKeyPassword { client: Credentials::from_env(id_var, secret_var)?, access_key });
-    }
-    Ok(match Credentials::from_env(id_var, secret_var) {
-        Ok(client) => Auth::AccessKeyPassword { client, access_key },
-        Err(_) => Auth::AccessKey(access_key),
-    })
+    let app_vars =
+        (c.client_id_env.as_deref().unwrap_or(APP_VARS.0), c.client_secret_env.as_deref().unwrap_or(APP_VARS.1));
+    // Variables the config names for an application must be set; the defaults may be unset.
+    auth_from_env_vars(key_vars, app_vars, c.client_id_env.is_some() || c.client_secret_env.is_some())
 }
 
 /// Collects a tenant's snapshot from its platform's API, with the credentials its config names.

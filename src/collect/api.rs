@@ -255,6 +255,22 @@ impl ApiClient {
     /// Sends `method path` (a path with its query, relative to the base URL) with `body`,
     /// retrying as the policy says; the parsed JSON answer.
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> std::result::Result<Value, CallError> {
+        self.send(method, path, body, true)
+    }
+
+    /// [`ApiClient::call`] without a token, for endpoints that take none (host discovery):
+    /// the same retries, pacing and logging.
+    pub fn call_public(&self, method: &str, path: &str, body: Option<&Value>) -> std::result::Result<Value, CallError> {
+        self.send(method, path, body, false)
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        authenticated: bool,
+    ) -> std::result::Result<Value, CallError> {
         let url = if path.starts_with("http://") || path.starts_with("https://") {
             path.to_string()
         } else {
@@ -264,13 +280,15 @@ impl ApiClient {
         let mut last = String::new();
         for attempt in 1..=self.retry.max_attempts {
             self.pace();
-            let token = self.token(None)?;
+            let token = if authenticated { Some(self.token(None)?) } else { None };
             let mut req = match method {
                 "POST" => self.http.post(&url),
                 _ => self.http.get(&url),
             }
-            .bearer_auth(&token)
             .header("Accept", "application/json");
+            if let Some(t) = &token {
+                req = req.bearer_auth(t);
+            }
             if let Some(b) = body {
                 req = req.json(b);
             }
@@ -296,11 +314,11 @@ impl ApiClient {
                         header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
                     last = format!("HTTP {status} (correlation id {correlation})");
                     match status {
-                        401 if !reminted => {
+                        401 if !reminted && token.is_some() => {
                             // An expired or revoked token: mint a new one once and resume
                             // with the same request.
                             reminted = true;
-                            self.token(Some(&token))?;
+                            self.token(token.as_deref())?;
                             continue;
                         }
                         429 | 500..=599 => retry_after.map_or_else(|| self.backoff(attempt), |d| d.min(self.retry.cap)),
@@ -345,13 +363,7 @@ impl ApiClient {
 /// `application/x-www-form-urlencoded` encoding of a Basic-auth part, as CXone's token
 /// endpoint expects (`base64(urlenc(client_id):urlenc(client_secret))`).
 fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
-            b' ' => "+".to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A reqwest error's text without its URL (which could carry a query with secrets).

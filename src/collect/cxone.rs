@@ -9,9 +9,9 @@
 //! read) and the page size and API version are settings; completeness is never relaxed:
 //! when a listing reports `totalRecords`, the items collected must match it.
 
-use super::api::{ApiClient, Auth, Credentials};
-use super::genesys::{urlencode, Attempt};
-use super::{CollectOptions, EndpointRecord, TypeCollection};
+use super::api::{ApiClient, Auth, Credentials, RetryPolicy};
+use super::genesys::urlencode;
+use super::{Attempt, CollectOptions, EndpointRecord, TypeCollection};
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -107,12 +107,23 @@ pub struct Hosts {
 /// Environment: `CXONE_ACCESS_KEY_ID`, `CXONE_ACCESS_KEY_SECRET`, and optionally
 /// `CXONE_CLIENT_ID` / `CXONE_CLIENT_SECRET`.
 pub fn auth_from_env() -> Result<Auth> {
-    let access_key = Credentials::from_env("CXONE_ACCESS_KEY_ID", "CXONE_ACCESS_KEY_SECRET")?;
-    Ok(match (std::env::var("CXONE_CLIENT_ID"), std::env::var("CXONE_CLIENT_SECRET")) {
-        (Ok(id), Ok(secret)) => {
-            Auth::AccessKeyPassword { client: Credentials { client_id: id, client_secret: secret }, access_key }
-        }
-        _ => Auth::AccessKey(access_key),
+    auth_from_env_vars(ACCESS_KEY_VARS, APP_VARS, false)
+}
+
+/// The default variables holding the access key id and secret.
+pub const ACCESS_KEY_VARS: (&str, &str) = ("CXONE_ACCESS_KEY_ID", "CXONE_ACCESS_KEY_SECRET");
+
+/// The default variables holding a registered application's client id and secret.
+pub const APP_VARS: (&str, &str) = ("CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET");
+
+/// Credentials from the variables named: the access key, and the registered application
+/// when its variables are set (or must be, with `app_required`).
+pub fn auth_from_env_vars(key_vars: (&str, &str), app_vars: (&str, &str), app_required: bool) -> Result<Auth> {
+    let access_key = Credentials::from_env(key_vars.0, key_vars.1)?;
+    Ok(match Credentials::from_env(app_vars.0, app_vars.1) {
+        Ok(client) => Auth::AccessKeyPassword { client, access_key },
+        Err(e) if app_required => return Err(e),
+        Err(_) => Auth::AccessKey(access_key),
     })
 }
 
@@ -165,8 +176,17 @@ pub fn hosts(
         return Ok(Hosts { api: base.trim_end_matches('/').to_string(), token, area: area.map(str::to_string) });
     }
     if let Some(tid) = tenant_id {
-        let url = format!("{identity}/.well-known/cxone-configuration?tenantId={}", urlencode(tid));
-        let v = discover(&url)?;
+        let discovery = ApiClient::with_auth(&identity, &identity, auth.clone(), RetryPolicy::default())?;
+        let path = format!("/.well-known/cxone-configuration?tenantId={}", urlencode(tid));
+        let v = discovery.call_public("GET", &path, None).map_err(|e| Error::Usage {
+            message: match e.status {
+                // Refused outright; otherwise (retries ran out, the answer is not JSON) the
+                // message says why.
+                Some(status) if status >= 400 => format!("CXone host discovery failed: HTTP {status}"),
+                _ => format!("CXone host discovery failed: {}", e.message),
+            },
+            help: Some("check --tenant-id, or give the API host with --base-url to skip discovery".into()),
+        })?;
         let api = v["api_endpoint"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| Error::Usage {
             message: format!("CXone discovery for tenant {tid} gave no api_endpoint"),
             help: Some("check --tenant-id, or give the API host with --base-url".into()),
@@ -195,32 +215,6 @@ pub fn hosts(
         message: "give --tenant-id (host discovery), --region AREA or --base-url for a CXone tenant".into(),
         help: Some("e.g. --tenant-id 11eb0000-… (found in the tenant's id_token as tenantId)".into()),
     })
-}
-
-fn discover(url: &str) -> Result<Value> {
-    let fail = |why: String| Error::Usage {
-        message: format!("CXone host discovery failed: {why}"),
-        help: Some("give the API host with --base-url to skip discovery".into()),
-    };
-    let timeout = super::api::RetryPolicy::default().timeout;
-    let http = reqwest::blocking::Client::builder().timeout(timeout).build().map_err(|e| fail(e.to_string()))?;
-    let mut last = String::new();
-    for attempt in 0..4u32 {
-        if attempt > 0 {
-            std::thread::sleep(super::api::RetryPolicy::default().base * (1 << attempt));
-        }
-        match http.get(url).header("Accept", "application/json").send() {
-            Ok(r) if r.status().is_success() => {
-                return r.json().map_err(|_| fail("the answer is not JSON".into()));
-            }
-            Ok(r) if r.status().as_u16() == 429 || r.status().is_server_error() => {
-                last = format!("HTTP {}", r.status().as_u16());
-            }
-            Ok(r) => return Err(fail(format!("HTTP {}", r.status().as_u16()))),
-            Err(e) => last = if e.is_timeout() { "timed out".into() } else { "request failed".into() },
-        }
-    }
-    Err(fail(last))
 }
 
 /// Collects one type, reading again (up to three times) a listing that changed underneath.

@@ -2,8 +2,8 @@
 //! its own paging (page number and `nextUri`, `after` cursors, or none), users per state with
 //! `expand=authorization`, completeness checked against each listing's `total`.
 
-use super::api::{ApiClient, CallError};
-use super::{CollectOptions, EndpointRecord, TypeCollection};
+use super::api::ApiClient;
+use super::{Attempt, CollectOptions, EndpointRecord, TypeCollection};
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -97,23 +97,6 @@ const USER_STATES: &[&str] = &["active", "inactive", "deleted"];
 
 /// `GET /api/v2/users?state=inactive` (and deleted) answers 400 past 10,000 results.
 const DEEP_PAGING_LIMIT: u64 = 10_000;
-
-/// Why one attempt at a type failed.
-#[derive(Debug)]
-pub(crate) enum Attempt {
-    /// The listing changed while it was read (total moved, an item repeated): read it again.
-    Inconsistent(String),
-    /// Fewer items than the listing's total.
-    Short { collected: usize, total: u64 },
-    /// The API refused or failed.
-    Failed(String),
-}
-
-impl From<CallError> for Attempt {
-    fn from(e: CallError) -> Self {
-        Attempt::Failed(e.message)
-    }
-}
 
 fn query_string(pairs: &[(String, String)]) -> String {
     let mut ser = String::new();

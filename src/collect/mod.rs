@@ -9,7 +9,7 @@ pub mod genesys;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::snapshot::{Metadata, Snapshot, SNAPSHOT_FORMAT};
-use api::{ApiClient, Auth, Credentials, RetryPolicy};
+use api::{ApiClient, Auth, CallError, Credentials, RetryPolicy};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -113,16 +113,7 @@ fn collect_genesys(opts: &CollectOptions) -> Result<Snapshot> {
         None => None,
     };
     let collected_at = time::OffsetDateTime::now_utc();
-    let jobs: Vec<Job<'_>> = endpoints
-        .iter()
-        .map(|ep| {
-            let api = &api;
-            let f: Box<dyn Fn() -> Result<TypeCollection> + Send + Sync + '_> =
-                Box::new(move || genesys::collect_type(api, ep, opts));
-            (ep.rtype, f)
-        })
-        .collect();
-    let results = run_parallel(jobs, opts)?;
+    let results = run_parallel(&endpoints, |e| e.rtype, |ep| genesys::collect_type(&api, ep, opts), opts)?;
     let source = Source {
         collector: "driftgate-genesys-cloud",
         base_url: base,
@@ -153,16 +144,7 @@ fn collect_cxone(opts: &CollectOptions) -> Result<Snapshot> {
     let api = ApiClient::with_auth(&hosts.api, &hosts.token, opts.auth.clone(), RetryPolicy::default())?;
     let endpoints = select(cxone::ENDPOINTS, |e| e.rtype, &opts.resources, "NICE CXone")?;
     let started = time::OffsetDateTime::now_utc();
-    let jobs: Vec<Job<'_>> = endpoints
-        .iter()
-        .map(|ep| {
-            let api = &api;
-            let f: Box<dyn Fn() -> Result<TypeCollection> + Send + Sync + '_> =
-                Box::new(move || cxone::collect_type(api, ep, opts));
-            (ep.rtype, f)
-        })
-        .collect();
-    let results = run_parallel(jobs, opts)?;
+    let results = run_parallel(&endpoints, |e| e.rtype, |ep| cxone::collect_type(&api, ep, opts), opts)?;
     let version = opts.api_version.clone().unwrap_or_else(|| cxone::DEFAULT_API_VERSION.to_string());
     let source = Source {
         collector: "driftgate-nice-cxone",
@@ -176,15 +158,31 @@ fn collect_cxone(opts: &CollectOptions) -> Result<Snapshot> {
     finish(opts, source, results)
 }
 
+/// Why one attempt at a type failed.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// The listing changed while it was read (total moved, an item repeated): read it again.
+    Inconsistent(String),
+    /// Fewer items than the listing's total.
+    Short { collected: usize, total: u64 },
+    /// The API refused or failed.
+    Failed(String),
+}
+
+impl From<CallError> for Attempt {
+    fn from(e: CallError) -> Self {
+        Attempt::Failed(e.message)
+    }
+}
+
 /// Reads a type with `attempt`, again (three times in all) while the listing changes
 /// underneath or comes up short of its reported total (the field `total_field`); an API
 /// failure ends it at once.
 pub(crate) fn read_again(
     rtype: &str,
     total_field: &str,
-    mut attempt: impl FnMut() -> std::result::Result<TypeCollection, genesys::Attempt>,
+    mut attempt: impl FnMut() -> std::result::Result<TypeCollection, Attempt>,
 ) -> Result<TypeCollection> {
-    use genesys::Attempt;
     let mut last = String::new();
     for _ in 0..3 {
         match attempt() {
@@ -313,13 +311,16 @@ fn urls(region: Option<&str>, base_url: Option<&str>, auth_url: Option<&str>) ->
     Ok((base, auth, domain))
 }
 
-/// One resource type to collect, and how.
-type Job<'a> = (&'static str, Box<dyn Fn() -> Result<TypeCollection> + Send + Sync + 'a>);
-
-/// Runs the jobs on at most `opts.concurrency` threads; the first failure stops the rest.
-fn run_parallel(jobs: Vec<Job<'_>>, opts: &CollectOptions) -> Result<Vec<(String, TypeCollection)>> {
-    let count = jobs.len();
-    let queue = Mutex::new(jobs);
+/// Collects every endpoint with `collect_one` on at most `opts.concurrency` threads; the first
+/// failure stops the rest.
+fn run_parallel<E: Sync>(
+    endpoints: &[&E],
+    rtype: fn(&E) -> &'static str,
+    collect_one: impl Fn(&E) -> Result<TypeCollection> + Sync,
+    opts: &CollectOptions,
+) -> Result<Vec<(String, TypeCollection)>> {
+    let count = endpoints.len();
+    let queue = Mutex::new(endpoints.to_vec());
     let results: Mutex<Vec<(String, TypeCollection)>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let bar = progress_bar(opts.progress, count);
@@ -329,9 +330,10 @@ fn run_parallel(jobs: Vec<Job<'_>>, opts: &CollectOptions) -> Result<Vec<(String
                 if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
                     return;
                 }
-                let Some((rtype, job)) = queue.lock().ok().and_then(|mut q| q.pop()) else { return };
+                let Some(ep) = queue.lock().ok().and_then(|mut q| q.pop()) else { return };
+                let rtype = rtype(ep);
                 let started = Instant::now();
-                match job() {
+                match collect_one(ep) {
                     Ok(tc) => {
                         let pages: usize = tc.endpoints.iter().map(|e| e.pages).sum();
                         let line = format!(

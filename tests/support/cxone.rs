@@ -47,25 +47,16 @@ pub(super) fn unauthenticated(s: &mut State, req: &Request, path: &str, q: &[(St
     }
 }
 
-fn form_encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn oidc_token(s: &mut State, req: &Request) -> Answer {
     use base64::Engine;
     // base64(urlenc(client_id):urlenc(client_secret)), as the CXone docs ask.
+    let urlenc = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
     let expected = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!(
             "{}:{}",
-            form_encode(APP_CLIENT_ID),
-            form_encode(APP_CLIENT_SECRET)
+            urlenc(APP_CLIENT_ID),
+            urlenc(APP_CLIENT_SECRET)
         ))
     );
     if req.header("authorization") != Some(expected.as_str()) {
