@@ -180,9 +180,18 @@ mod tests {
 /// How many lines `value` takes in [`to_pretty`] form (without the final newline).
 pub fn pretty_line_count(value: &Value) -> usize {
     match value {
-        Value::Array(items) if !items.is_empty() => 2 + items.iter().map(pretty_line_count).sum::<usize>(),
+        Value::Array(items) => pretty_array_line_count(items),
         Value::Object(map) if !map.is_empty() => 2 + map.values().map(pretty_line_count).sum::<usize>(),
         _ => 1,
+    }
+}
+
+/// How many lines an array of `items` takes in [`to_pretty`] form.
+pub fn pretty_array_line_count(items: &[Value]) -> usize {
+    if items.is_empty() {
+        1
+    } else {
+        2 + items.iter().map(pretty_line_count).sum::<usize>()
     }
 }
 

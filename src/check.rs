@@ -189,20 +189,20 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     let tenant = snapshot.metadata.tenant.clone();
     // Compiling the schemas and policies and loading the baseline (parse, normalize) do not
     // depend on the snapshot's normalization: they run beside it.
-    let (prepared, (raw, observed, resources, normalized, normalize_time)) = rayon::join(
+    let (prepared, ((raw, observed, resources, normalized), normalize_time)) = rayon::join(
         || prepare(opts, rules, &tenant),
         || {
-            let t0 = std::time::Instant::now();
-            let observed = rules.observations(&snapshot);
-            let raw = opts.keep_raw.then(|| {
-                let mut raw = snapshot.clone();
-                crate::normalize::redact_secrets(&mut raw, rules);
-                raw
-            });
-            let resources: std::collections::BTreeMap<String, usize> =
-                snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
-            let normalized = normalize(snapshot, rules);
-            (raw, observed, resources, normalized, t0.elapsed())
+            timed(|| {
+                let observed = rules.observations(&snapshot);
+                let raw = opts.keep_raw.then(|| {
+                    let mut raw = snapshot.clone();
+                    crate::normalize::redact_secrets(&mut raw, rules);
+                    raw
+                });
+                let resources: std::collections::BTreeMap<String, usize> =
+                    snapshot.resources.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+                (raw, observed, resources, normalize(snapshot, rules))
+            })
         },
     );
     let Prepared { registry, bundle, policies, baseline, compile_time, baseline_time } = prepared?;

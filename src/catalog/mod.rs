@@ -177,13 +177,18 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// The platforms the catalog has rules for, in name order.
+    pub fn platform_names(&self) -> impl Iterator<Item = &str> {
+        self.platforms.keys().map(String::as_str)
+    }
+
     /// Rules for `platform`, or a usage error naming the known platforms.
     pub fn platform(&self, platform: &str) -> Result<&PlatformRules> {
         self.platforms.get(platform).ok_or_else(|| Error::Usage {
             message: format!("unknown platform {platform:?}: the resource catalog has no rules for it"),
             help: Some(format!(
                 "known platforms: {}; a catalog for another platform can be given with --catalog FILE",
-                self.platforms.keys().cloned().collect::<Vec<_>>().join(", ")
+                self.platform_names().collect::<Vec<_>>().join(", ")
             )),
         })
     }

@@ -158,21 +158,15 @@ fn member_sort_key(v: &Value, key: &[String]) -> (bool, String, Vec<u8>) {
 /// Items sort by identity; items without one, and ties, by their canonical bytes (computed
 /// only for them: serializing every item showed in profiles).
 fn sort_items(items: &mut [Value], t: &TypeRules) {
-    items.sort_by_cached_key(|v| match t.identity_of(v) {
-        Some(id) => (false, id),
-        None => (true, String::new()),
-    });
-    let mut start = 0;
-    while start < items.len() {
-        let key = t.identity_of(&items[start]);
-        let mut end = start + 1;
-        while end < items.len() && t.identity_of(&items[end]) == key {
-            end += 1;
-        }
-        if end - start > 1 {
-            items[start..end].sort_by_cached_key(canonical::to_vec);
-        }
-        start = end;
+    let mut keyed: Vec<(Option<String>, Value)> =
+        items.iter_mut().map(|v| (t.identity_of(v), std::mem::take(v))).collect();
+    // Items without an identity after those with one.
+    keyed.sort_by(|a, b| (a.0.is_none(), &a.0).cmp(&(b.0.is_none(), &b.0)));
+    for ties in keyed.chunk_by_mut(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        ties.sort_by_cached_key(|(_, v)| canonical::to_vec(v));
+    }
+    for (slot, (_, v)) in items.iter_mut().zip(keyed) {
+        *slot = v;
     }
 }
 

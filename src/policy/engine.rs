@@ -112,12 +112,6 @@ impl CompiledPolicies {
         Ok((keep.iter().map(|i| self.rules[*i].clone()).collect(), evaluations))
     }
 
-    /// Evaluates every rule against `input`, with `driftgate` as `data.driftgate`.
-    pub fn evaluate(&self, input: Value, driftgate: Value) -> Result<Vec<RuleEvaluation>> {
-        let all: Vec<usize> = (0..self.rules.len()).collect();
-        self.evaluate_rules(&all, regorus::Value::from(input), driftgate)
-    }
-
     /// Evaluates the rules at `which`; each evaluation's index is its position in `which`.
     fn evaluate_rules(&self, which: &[usize], input: regorus::Value, driftgate: Value) -> Result<Vec<RuleEvaluation>> {
         use rayon::prelude::*;

@@ -27,11 +27,11 @@ pub struct LintIssue {
 }
 
 /// Lints a bundle. Compile errors are returned as issues too, so that every problem is seen.
-/// The platforms a rule may name in `custom.platform`.
-const KNOWN_PLATFORMS: &[&str] = &["genesys-cloud", "nice-cxone"];
-
 pub fn lint(bundle: &Bundle) -> Result<Vec<LintIssue>> {
     let mut issues = Vec::new();
+    // The platforms a rule may name in `custom.platform`: those the resource catalog knows.
+    let catalog = crate::catalog::Catalog::built_in()?;
+    let platforms: Vec<&str> = catalog.platform_names().collect();
     let mut builtin_problem = false;
     for m in &bundle.modules {
         if let Some((line, name, why)) = refused_builtin(&m.text) {
@@ -109,10 +109,13 @@ pub fn lint(bundle: &Bundle) -> Result<Vec<LintIssue>> {
         if r.title.is_none() {
             issues.push(at(format!("rule {} has no title", r.id), "reports and the control matrix show it"));
         }
-        for p in r.platforms.iter().filter(|p| !KNOWN_PLATFORMS.contains(&p.as_str())) {
+        for p in r.platforms.iter().filter(|p| !platforms.contains(&p.as_str())) {
             issues.push(at(
                 format!("rule {} is for platform {p:?}, which driftgate does not know", r.id),
-                "custom.platform is genesys-cloud or nice-cxone (a misspelt platform would silently never run)",
+                &format!(
+                    "custom.platform is one of {} (a misspelt platform would silently never run)",
+                    platforms.join(", ")
+                ),
             ));
         }
     }

@@ -381,9 +381,7 @@ impl<'a> ResourceIndex<'a> {
         let mut types: Vec<&String> = resources.keys().collect();
         types.sort_by(|a, b| canonical::compare_keys(a, b));
         for t in types.into_iter().take_while(|t| *t != rtype) {
-            let items = &resources[t.as_str()];
-            line +=
-                if items.is_empty() { 1 } else { 2 + items.iter().map(canonical::pretty_line_count).sum::<usize>() };
+            line += canonical::pretty_array_line_count(&resources[t.as_str()]);
         }
         Some(line)
     }
