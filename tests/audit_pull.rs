@@ -281,35 +281,11 @@ fn rate_limits_and_a_revoked_token_mid_pagination_lose_nothing() {
 }
 
 fn config(dir: &Path, emu: &Emulator, audit: &str) -> PathBuf {
-    let root = support::root();
-    let text = format!(
-        r#"
-[store]
-kind = "local"
-path = "evidence"
-
-[signing]
-key_file = "{key}"
-
-[check]
-policies = "{root}/policies"
-baselines = "{root}/baselines"
-
-[[tenants]]
-name = "acme-corp"
-platform = "genesys-cloud"
-base_url = "{url}"
-
-[audit]
-{audit}
-"#,
-        key = root.join("examples/keys/demo.key").display(),
-        root = root.display(),
-        url = emu.url,
+    let tenants = format!(
+        "[[tenants]]\nname = \"acme-corp\"\nplatform = \"genesys-cloud\"\nbase_url = \"{}\"\n\n[audit]\n{audit}\n",
+        emu.url
     );
-    let p = dir.join("driftgate.toml");
-    std::fs::write(&p, text).unwrap();
-    p
+    support::write_config(dir, "evidence", &tenants)
 }
 
 fn audit_cmd(cfg: &Path, args: &[&str]) -> (i32, String, String) {

@@ -280,33 +280,15 @@ fn collect_check_and_run_end_to_end_into_sealed_evidence() {
     assert_eq!(report["drift"].as_array().unwrap().len(), 6);
 
     let dir = tempfile::tempdir().unwrap();
-    let root = support::root();
-    let config = format!(
-        r#"
-[store]
-kind = "local"
-path = "{store}"
-
-[signing]
-key_file = "{key}"
-
-[check]
-policies = "{root}/policies"
-baselines = "{root}/baselines"
-
-[[tenants]]
-name = "globex-support"
-platform = "nice-cxone"
-base_url = "{url}"
-credentials = {{ access_key_id_env = "GLOBEX_KEY_ID", access_key_secret_env = "GLOBEX_KEY_SECRET" }}
-"#,
-        store = dir.path().join("evidence").display(),
-        key = root.join("examples/keys/demo.key").display(),
-        root = root.display(),
-        url = emu.url,
+    let cfg = support::write_config(
+        dir.path(),
+        &dir.path().join("evidence").display().to_string(),
+        &format!(
+            "[[tenants]]\nname = \"globex-support\"\nplatform = \"nice-cxone\"\nbase_url = \"{}\"\n\
+             credentials = {{ access_key_id_env = \"GLOBEX_KEY_ID\", access_key_secret_env = \"GLOBEX_KEY_SECRET\" }}\n",
+            emu.url
+        ),
     );
-    let cfg = dir.path().join("driftgate.toml");
-    std::fs::write(&cfg, config).unwrap();
     let out = driftgate()
         .args(["run", "--config"])
         .arg(&cfg)
@@ -343,17 +325,11 @@ credentials = {{ access_key_id_env = "GLOBEX_KEY_ID", access_key_secret_env = "G
 #[test]
 fn audit_pull_and_forensics_refuse_a_cxone_tenant_which_has_no_audit_api() {
     let dir = tempfile::tempdir().unwrap();
-    let root = support::root();
-    let cfg = dir.path().join("driftgate.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[store]\nkind = \"local\"\npath = \"{}\"\n\n[signing]\nkey_file = \"{}\"\n\n[[tenants]]\nname = \"globex-support\"\nplatform = \"nice-cxone\"\nregion = \"na1\"\n",
-            dir.path().join("evidence").display(),
-            root.join("examples/keys/demo.key").display()
-        ),
-    )
-    .unwrap();
+    let cfg = support::write_config(
+        dir.path(),
+        &dir.path().join("evidence").display().to_string(),
+        "[[tenants]]\nname = \"globex-support\"\nplatform = \"nice-cxone\"\nregion = \"na1\"\n",
+    );
     let out = driftgate().args(["audit", "pull", "--config"]).arg(&cfg).args(["--tenant", TENANT]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -329,34 +329,15 @@ fn run_collects_a_tenant_without_a_snapshot_into_sealed_evidence() {
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("genesys.json");
     std::fs::write(&creds, json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}).to_string()).unwrap();
-    let root = support::root();
-    let config = format!(
-        r#"
-[store]
-kind = "local"
-path = "{store}"
-
-[signing]
-key_file = "{key}"
-
-[check]
-policies = "{root}/policies"
-baselines = "{root}/baselines"
-
-[[tenants]]
-name = "acme-corp"
-platform = "genesys-cloud"
-region = "eu-west-1"
-base_url = "{url}"
-credentials = {{ secret_file = "genesys.json" }}
-"#,
-        store = dir.path().join("evidence").display(),
-        key = root.join("examples/keys/demo.key").display(),
-        root = root.display(),
-        url = emu.url,
+    let cfg = support::write_config(
+        dir.path(),
+        &dir.path().join("evidence").display().to_string(),
+        &format!(
+            "[[tenants]]\nname = \"acme-corp\"\nplatform = \"genesys-cloud\"\nregion = \"eu-west-1\"\n\
+             base_url = \"{}\"\ncredentials = {{ secret_file = \"genesys.json\" }}\n",
+            emu.url
+        ),
     );
-    let cfg = dir.path().join("driftgate.toml");
-    std::fs::write(&cfg, config).unwrap();
     let out = driftgate().args(["run", "--config"]).arg(&cfg).env("DRIFTGATE_RETRY_BASE_MS", "5").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     // 300 generated users are new relative to the baseline: drift, so the gate fails (1).

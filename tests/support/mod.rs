@@ -180,3 +180,18 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Writes `dir/driftgate.toml`: a local store at `store` (relative to `dir` or absolute), the
+/// demo signing key, the bundled policies and baselines, then `rest` (tenants, audit, ...).
+pub fn write_config(dir: &Path, store: &str, rest: &str) -> PathBuf {
+    let root = root();
+    let text = format!(
+        "[store]\nkind = \"local\"\npath = \"{store}\"\n\n[signing]\nkey_file = \"{key}\"\n\n\
+         [check]\npolicies = \"{root}/policies\"\nbaselines = \"{root}/baselines\"\n\n{rest}",
+        key = root.join("examples/keys/demo.key").display(),
+        root = root.display(),
+    );
+    let p = dir.join("driftgate.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
