@@ -33,6 +33,14 @@ impl BaselineSource {
         match s.strip_prefix("git:") {
             None => Ok(BaselineSource::Path(PathBuf::from(s))),
             Some(rest) => match rest.split_once(':') {
+                // git must never read a revision or path from the command line as an option
+                // (`git:--output=/some/dir:x` would make `git show` write a file).
+                Some((rev, _)) if rev.starts_with('-') || rev.chars().any(char::is_control) => Err(Error::Usage {
+                    message: format!("--baseline {s:?}: the revision {rev:?} is not a git revision"),
+                    help: Some(
+                        "a revision names a commit (main, HEAD~1, a tag or a hash); it cannot start with '-'".into(),
+                    ),
+                }),
                 Some((rev, path)) if !rev.is_empty() && !path.is_empty() => {
                     Ok(BaselineSource::Git { rev: rev.to_string(), path: path.to_string() })
                 }
@@ -87,14 +95,19 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
             });
         }
         BaselineSource::Git { rev, path } => {
-            let text = git(None, &["show", &format!("{rev}:{path}")]).map_err(|message| Error::Baseline {
-                source_ref: shown.clone(),
-                message,
-                help: Some("the revision and path must exist in the git repository of the current directory".into()),
+            let text = git(None, &["show", "--end-of-options", &format!("{rev}:{path}")]).map_err(|message| {
+                Error::Baseline {
+                    source_ref: shown.clone(),
+                    message,
+                    help: Some(
+                        "the revision and path must exist in the git repository of the current directory".into(),
+                    ),
+                }
             })?;
-            let commit = git(None, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-                .ok()
-                .map(|s| s.trim().to_string());
+            let commit =
+                git(None, &["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")])
+                    .ok()
+                    .map(|s| s.trim().to_string());
             (text, Some(GitInfo { commit, modified: false }))
         }
     };
@@ -160,5 +173,12 @@ mod tests {
             BaselineSource::Git { rev: "main".into(), path: "baselines/a.json".into() }
         );
         assert!(BaselineSource::parse("git:main").is_err());
+    }
+
+    #[test]
+    fn a_revision_that_git_would_read_as_an_option_is_refused() {
+        for s in ["git:--output=/tmp/x:a.json", "git:-p:a.json", "git:ma\nin:a.json"] {
+            assert!(matches!(BaselineSource::parse(s), Err(Error::Usage { .. })), "{s}");
+        }
     }
 }

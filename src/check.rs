@@ -206,6 +206,19 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         },
     );
     let Prepared { registry, bundle, policies, baseline, compile_time, baseline_time } = prepared?;
+    // A bundle with nothing to say about this platform would give a report of PASS over
+    // zero rules: nothing was checked, and that is a job not done, never a pass.
+    let platform = &normalized.metadata.platform;
+    if !policies.rules().iter().any(|r| r.applies_to(platform)) {
+        return Err(Error::Invalid {
+            path: opts.policies.clone(),
+            message: format!(
+                "the policy bundle has no deny, violation or warn rule for {platform} snapshots ({} rule(s) in all): nothing would be checked",
+                policies.rules().len()
+            ),
+            help: Some("point --policies at a bundle with rules for this platform (the bundled SOC 2 packs are in ./policies)".into()),
+        });
+    }
     if let Some(b) = &baseline {
         let (bm, sm) = (&b.snapshot.metadata, &normalized.metadata);
         if bm.tenant != sm.tenant || bm.platform != sm.platform {

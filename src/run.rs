@@ -225,11 +225,20 @@ impl Config {
         let text = crate::input::read_text(path)?;
         let mut c: Config = toml::from_str(&text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
+            // The excerpt shows the file with secret values blanked, and a message about a
+            // secret value does not quote it.
+            let (shown, secret) = crate::input::redact_config_text(&text);
+            let on_secret = secret.iter().any(|r| r.start < span.end.max(span.start + 1) && span.start < r.end);
+            let message = if on_secret {
+                "this value is not valid here (not shown: it is a secret)".to_string()
+            } else {
+                e.message().to_string()
+            };
             Error::Json {
                 path: path.to_path_buf(),
                 what: "a valid driftgate configuration",
-                message: e.message().to_string(),
-                src: miette::NamedSource::new(path.display().to_string(), text.clone()),
+                message,
+                src: miette::NamedSource::new(path.display().to_string(), shown),
                 span: (span.start, span.end - span.start).into(),
                 help: Some("see the README's configuration section for every key".into()),
             }

@@ -67,9 +67,11 @@ impl Snapshot {
     pub fn from_json_text(path: &Path, text: &str) -> Result<Snapshot> {
         // A wrong `format` is the likeliest mistake (feeding a report or a baseline from
         // another tool): check it first so the diagnostic names it rather than whichever
-        // field serde happened to miss.
-        let probe: FormatProbe = input::parse_json(path, text, "a JSON document")?;
-        match probe.format.as_deref() {
+        // field serde happened to miss. The same pass refuses repeated keys and numbers that
+        // cannot be kept exactly, which serde_json would accept and silently change.
+        let format =
+            input::strict::check(text).map_err(|e| input::json_error(path, text, "a JSON document", &e, None))?;
+        match format.as_deref() {
             Some(SNAPSHOT_FORMAT) => {}
             Some(other) => {
                 return Err(Error::Invalid {
@@ -119,11 +121,6 @@ impl Snapshot {
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
-}
-
-#[derive(Deserialize)]
-struct FormatProbe {
-    format: Option<String>,
 }
 
 /// Checks that a value derived from data (tenant, id) is safe as one path component.
@@ -178,6 +175,23 @@ mod tests {
             parse(r#"{"format":"driftgate.snapshot/v1","metadata":{"platform":"p","tenant":"../etc"},"resources":{}}"#)
                 .unwrap_err();
         assert!(e.to_string().contains("tenant"), "{e}");
+    }
+
+    #[test]
+    fn a_key_given_twice_inside_an_item_is_refused_at_the_second_key() {
+        let text = "{\"format\":\"driftgate.snapshot/v1\",\"metadata\":{\"platform\":\"p\",\"tenant\":\"t\"},\n\"resources\":{\"authentication_settings\":[{\"multifactorAuthenticationRequired\":false,\n \"multifactorAuthenticationRequired\":true}]}}";
+        let e = parse(text).unwrap_err();
+        assert!(e.to_string().contains("duplicate key \"multifactorAuthenticationRequired\""), "{e}");
+        let Error::Json { span, .. } = e else { panic!("not located") };
+        let second = text.rfind("\"multifactorAuthenticationRequired\"").unwrap();
+        assert_eq!((span.offset(), span.len()), (second, "\"multifactorAuthenticationRequired\"".len()));
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_refused_not_rounded() {
+        let e = parse(r#"{"format":"driftgate.snapshot/v1","metadata":{"platform":"p","tenant":"t"},"resources":{"users":[{"id":"u","n":12345678901234567890123}]}}"#)
+            .unwrap_err();
+        assert!(e.to_string().contains("2^64"), "{e}");
     }
 
     #[test]

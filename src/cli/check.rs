@@ -98,11 +98,12 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         Some(dir) => {
             let mut names: Vec<&str> = vec!["json"];
             names.extend(formats.iter().map(String::as_str).filter(|f| *f != "json"));
-            let rendered: Vec<(PathBuf, String)> =
-                names.iter().filter_map(|f| renderer(f)).map(|r| (dir.join(r.file_name()), r.render(report))).collect();
-            for (path, text) in &rendered {
-                driftgate::fsutil::write_atomic(path, text.as_bytes())?;
-            }
+            let rendered: Vec<(String, Vec<u8>)> = names
+                .iter()
+                .filter_map(|f| renderer(f))
+                .map(|r| (r.file_name().to_string(), r.render(report).into_bytes()))
+                .collect();
+            driftgate::fsutil::write_all_or_nothing(dir, &rendered)?;
             if formats.iter().any(|f| f == "text") {
                 if let Some(r) = renderer("text") {
                     super::print(&r.render(report));

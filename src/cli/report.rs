@@ -36,17 +36,14 @@ pub fn run(c: ReportCommand) -> Result<ExitCode> {
         });
     }
     let report: Report = driftgate::input::parse_json(&a.report, &text, "a driftgate report")?;
-    let rendered: Vec<(PathBuf, String)> = a
-        .format
-        .iter()
-        .filter_map(|f| renderer(f))
-        .map(|r| (a.out.as_ref().map(|d| d.join(r.file_name())).unwrap_or_default(), r.render(&report)))
-        .collect();
-    for (path, text) in &rendered {
-        match &a.out {
-            Some(_) => driftgate::fsutil::write_atomic(path, text.as_bytes())?,
-            None => super::print(text),
+    let renderers: Vec<_> = a.format.iter().filter_map(|f| renderer(f)).collect();
+    match &a.out {
+        Some(dir) => {
+            let files: Vec<(String, Vec<u8>)> =
+                renderers.iter().map(|r| (r.file_name().to_string(), r.render(&report).into_bytes())).collect();
+            driftgate::fsutil::write_all_or_nothing(dir, &files)?;
         }
+        None => renderers.iter().for_each(|r| super::print(&r.render(&report))),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -45,7 +45,7 @@ impl Credentials {
             client_id: String,
             client_secret: String,
         }
-        let f: F = crate::input::read_json(path, "a credentials file ({client_id, client_secret})")?;
+        let f: F = crate::input::read_secret_json(path, "a credentials file ({client_id, client_secret})")?;
         Ok(Credentials { client_id: f.client_id, client_secret: f.client_secret })
     }
 }

@@ -140,7 +140,7 @@ pub fn auth_from_file(path: &std::path::Path) -> Result<Auth> {
         #[serde(default)]
         client_secret: Option<String>,
     }
-    let f: F = crate::input::read_json(
+    let f: F = crate::input::read_secret_json(
         path,
         "a CXone credentials file ({access_key_id, access_key_secret, client_id?, client_secret?})",
     )?;

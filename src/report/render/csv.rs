@@ -23,8 +23,10 @@ const HEADER: &[&str] = &[
     "waiver_expires",
 ];
 
-/// Quotes a field when it holds a comma, quote or line break (RFC 4180).
+/// Quotes a field when it holds a comma, quote or line break (RFC 4180), after defusing a
+/// formula start (data must never run in the auditor's spreadsheet).
 fn field(s: &str) -> String {
+    let s = &*super::spreadsheet_cell(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -84,7 +86,7 @@ impl Render for Csv {
                 }
             }
         }
-        o
+        super::neutralize(&o, true)
     }
 }
 

@@ -10,7 +10,10 @@ pub struct Github;
 
 /// Escapes a workflow command's message.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let s = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    // What is left that a log must not carry as itself: other control characters, bidi
+    // overrides and legacy `##[` commands.
+    super::neutralize(&s, false).replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property value.

@@ -155,6 +155,6 @@ impl Render for Markdown {
                 );
             }
         }
-        o
+        super::neutralize(&o, false)
     }
 }

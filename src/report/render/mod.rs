@@ -6,8 +6,11 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod safe_text;
 mod sarif;
 mod text;
+
+pub use safe_text::{neutralize, spreadsheet_cell};
 
 use super::{ControlStatus, Finding, Report};
 use crate::policy::{Level, WaiverStatus};

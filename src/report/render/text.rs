@@ -30,7 +30,7 @@ impl Render for Text {
         drift(&mut o, r);
         quarantine(&mut o, r);
         waivers(&mut o, r);
-        o
+        super::neutralize(&o, false)
     }
 }
 
