@@ -306,7 +306,7 @@ impl Config {
         self.audit.validate().map_err(|e| bad(e.to_string(), "see [audit] in the README"))?;
         let mut seen = std::collections::HashSet::new();
         for t in &self.tenants {
-            crate::snapshot::validate_path_component(&t.name).map_err(|why| {
+            crate::snapshot::validate_tenant_name(&t.name).map_err(|why| {
                 bad(format!("tenant name {:?} {why}", t.name), "use letters, digits, '.', '_' and '-'")
             })?;
             if t.name.ends_with(".audit") {
@@ -746,7 +746,7 @@ impl AuditOverrides {
                     message: format!("tenant {want} is not in the config"),
                     help: Some("add it to the config, or describe it with --platform and --region/--base-url".into()),
                 })?;
-                crate::snapshot::validate_path_component(want)
+                crate::snapshot::validate_tenant_name(want)
                     .map_err(|why| Error::Usage { message: format!("tenant {want:?} {why}"), help: None })?;
                 tenants.push(TenantConfig::named(want, &platform));
             }

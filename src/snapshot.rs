@@ -104,7 +104,7 @@ impl Snapshot {
     }
 
     fn validate(&self, path: &Path) -> Result<()> {
-        validate_path_component(&self.metadata.tenant).map_err(|why| Error::Invalid {
+        validate_tenant_name(&self.metadata.tenant).map_err(|why| Error::Invalid {
             path: path.to_path_buf(),
             message: format!("metadata.tenant {:?} {why}", self.metadata.tenant),
             help: Some("tenant names become file names: use letters, digits, '.', '_' and '-'".into()),
@@ -121,6 +121,33 @@ impl Snapshot {
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
+}
+
+/// Names a tenant cannot have: a tenant's name is the name of its stream directory at the
+/// root of an evidence store, beside the store's own files and the tenant's audit and
+/// forensic streams, and one of these names would make the store unverifiable.
+const RESERVED_TENANT_NAMES: &[&str] = &["driftgate.pub", "verify_evidence.py", "chain", "alerts", "checkpoints"];
+
+/// Stream suffixes the store uses for a tenant's audit and forensic streams.
+pub const STREAM_SUFFIXES: &[&str] = &[".audit", ".forensics"];
+
+/// Checks that a tenant name is safe as a path component and is not one the store uses
+/// itself (its root files, its directory names, a name ending in `.audit` or `.forensics`).
+pub fn validate_tenant_name(s: &str) -> std::result::Result<(), &'static str> {
+    validate_path_component(s)?;
+    if RESERVED_TENANT_NAMES.contains(&s) {
+        return Err("is a name the evidence store uses itself");
+    }
+    if STREAM_SUFFIXES.iter().any(|x| s.ends_with(x)) || s.ends_with(".tmp") {
+        return Err("ends like one of the evidence store's own streams (.audit, .forensics) or temporary files");
+    }
+    Ok(())
+}
+
+/// Checks a stream name: a tenant's name, alone or with one of [`STREAM_SUFFIXES`].
+pub fn validate_stream_name(s: &str) -> std::result::Result<(), &'static str> {
+    let tenant = STREAM_SUFFIXES.iter().find_map(|x| s.strip_suffix(x)).unwrap_or(s);
+    validate_tenant_name(tenant)
 }
 
 /// Checks that a value derived from data (tenant, id) is safe as one path component.
@@ -192,6 +219,16 @@ mod tests {
         let e = parse(r#"{"format":"driftgate.snapshot/v1","metadata":{"platform":"p","tenant":"t"},"resources":{"users":[{"id":"u","n":12345678901234567890123}]}}"#)
             .unwrap_err();
         assert!(e.to_string().contains("2^64"), "{e}");
+    }
+
+    #[test]
+    fn reserved_tenant_names_are_refused() {
+        for t in ["verify_evidence.py", "driftgate.pub", "chain", "acme.audit", "acme.forensics", ".hidden"] {
+            assert!(validate_tenant_name(t).is_err(), "{t}");
+        }
+        assert!(validate_tenant_name("acme-corp").is_ok());
+        assert!(validate_stream_name("acme-corp.audit").is_ok());
+        assert!(validate_stream_name("chain.audit").is_err());
     }
 
     #[test]

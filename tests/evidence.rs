@@ -206,7 +206,7 @@ fn replaying_an_old_manifest_is_detected() {
     let bytes = std::fs::read(new_dir.join("manifest.json")).unwrap();
     let entry = json!({"sequence": 3, "run_id": "run-replay", "manifest": "acme-corp/2026/11/12/run-replay/manifest.json",
                        "manifest_sha256": driftgate::canonical::sha256_hex(&bytes)});
-    std::fs::write(chain_entry(d.path(), 3), serde_json::to_vec(&entry).unwrap()).unwrap();
+    std::fs::write(chain_entry(d.path(), 3), driftgate::canonical::to_pretty(&entry)).unwrap();
     let v = verdict(d.path(), None, None);
     assert!(codes(&v).contains(&"sequence_mismatch") && codes(&v).contains(&"chain_link"), "{v:?}");
     // Replayed without a chain entry, it is a replay too.
@@ -235,7 +235,7 @@ fn a_manifest_re_signed_with_another_key_is_detected() {
     let mut e: Value = serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
     e["manifest_sha256"] = json!(driftgate::canonical::sha256_hex(&m.to_file_bytes()));
     writable(&entry);
-    std::fs::write(&entry, serde_json::to_vec(&e).unwrap()).unwrap();
+    std::fs::write(&entry, driftgate::canonical::to_pretty(&e)).unwrap();
     assert_eq!(codes(&verdict(d.path(), None, None)), vec!["bad_signature"]);
     // Replacing the published key as well fools nobody who brings the real public key.
     let pubfile = d.path().join("driftgate.pub");
@@ -244,7 +244,7 @@ fn a_manifest_re_signed_with_another_key_is_detected() {
     let auditor_copy = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(auditor_copy.path(), key.public().to_file_text()).unwrap();
     let v = verdict(d.path(), Some((&key, auditor_copy.path())), None);
-    assert_eq!(codes(&v), vec!["bad_signature"]);
+    assert_eq!(codes(&v), vec!["bad_signature", "key_mismatch"]);
 }
 
 #[test]
@@ -266,16 +266,32 @@ fn a_crash_at_any_write_leaves_a_chain_the_next_run_continues() {
         let (d, key) = store_with(1);
         let crashing = Crashing::new(d.path(), fail_at);
         assert!(write_package(&crashing, &key, input("run-crash", "y"), day(11)).is_err());
+        // Until the next run, a package that was written but not committed (a crash at the
+        // commit, write 7) is an unchained manifest; anything earlier is not evidence at all.
+        let between = verdict(d.path(), None, None);
+        assert_eq!(between.0, fail_at < 7, "crash at write {fail_at}: {between:?}");
         let w = write_package(&LocalStore::new(d.path()), &key, input("run-next", "z"), day(12)).unwrap();
         let v = verdict(d.path(), None, None);
         assert!(v.0, "crash at write {fail_at}: {v:?}");
+        // Whatever the crash left, the next run accounts for it: no warning remains.
+        assert!(v.1.is_empty(), "crash at write {fail_at}: {v:?}");
+        let next: Value = serde_json::from_slice(&std::fs::read(d.path().join(&w.manifest_key)).unwrap()).unwrap();
         if fail_at == 7 {
             // The crash hit the commit: the complete package was committed by the next run.
             assert_eq!((w.rolled_forward.clone(), w.sequence), (vec![2], 3), "crash at write {fail_at}");
         } else {
             assert_eq!((w.rolled_forward.clone(), w.sequence), (vec![], 2), "crash at write {fail_at}");
-            let warnings: Vec<&str> = v.1.iter().map(|p| p.1.as_str()).collect();
-            assert!(fail_at <= 3 || warnings == vec!["incomplete_package"], "crash at write {fail_at}: {v:?}");
+            // A crash among the package files (writes 4 to 6) left a directory without a
+            // manifest: a warning until the next run records it, with its files, in its
+            // signed manifest.
+            let warned: Vec<&str> = between.1.iter().map(|p| p.1.as_str()).collect();
+            if (4..=6).contains(&fail_at) {
+                assert_eq!(warned, vec!["incomplete_package"], "crash at write {fail_at}");
+                assert_eq!(next["abandoned"][0]["dir"], "acme-corp/2026/11/11/c-run-crash", "{next}");
+                assert_eq!(next["abandoned"][0]["files"].as_array().unwrap().len(), fail_at - 3);
+            } else {
+                assert!(warned.is_empty() && next.get("abandoned").is_none(), "crash at write {fail_at}: {between:?}");
+            }
         }
     }
 }

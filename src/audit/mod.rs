@@ -296,7 +296,7 @@ pub fn pull(
     }
     opts.config.validate()?;
     let stream = stream(&opts.tenant);
-    crate::snapshot::validate_path_component(&stream)
+    crate::snapshot::validate_tenant_name(&opts.tenant)
         .map_err(|why| Error::Usage { message: format!("tenant {:?} {why}", opts.tenant), help: None })?;
     // One pull per tenant at a time (on S3, the create-once checkpoint is the guard).
     let _lock = store.lock(&format!("{stream}/pull"))?;

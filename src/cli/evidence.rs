@@ -111,8 +111,16 @@ pub struct VerifyArgs {
     to: Option<String>,
     /// The public key to trust (default: driftgate.pub in the store, which an attacker who
     /// can write the store could replace: auditors should pass their own copy).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "key_fingerprint")]
     public_key: Option<PathBuf>,
+    /// The fingerprint the store's driftgate.pub must have (SHA256:<hex>, as `evidence
+    /// keygen` prints it), for an auditor who received only the fingerprint out of band.
+    #[arg(long, value_name = "SHA256:HEX")]
+    key_fingerprint: Option<String>,
+    /// A witness file (JSON Lines of signed chain heads, written by `run --witness`): every
+    /// head it recorded must be in the store as recorded.
+    #[arg(long, value_name = "FILE")]
+    witness: Option<PathBuf>,
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
@@ -203,6 +211,19 @@ fn parse_day(s: &str) -> Result<time::Date> {
         .map_err(|_| Error::Usage { message: format!("{s:?} is not a date"), help: Some("use YYYY-MM-DD".into()) })
 }
 
+/// `SHA256:<64 hex>` (or the bare hex), lower-cased.
+fn parse_fingerprint(s: &str) -> Result<String> {
+    let hex = s.trim().strip_prefix("SHA256:").unwrap_or(s.trim()).to_ascii_lowercase();
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hex)
+    } else {
+        Err(Error::Usage {
+            message: format!("--key-fingerprint {s:?} is not a SHA-256 fingerprint"),
+            help: Some("give SHA256: followed by the 64 hex digits `evidence keygen` printed".into()),
+        })
+    }
+}
+
 fn verify(a: VerifyArgs) -> Result<ExitCode> {
     if !a.store.starts_with("s3://") && !PathBuf::from(&a.store).is_dir() {
         return Err(Error::Usage {
@@ -220,6 +241,8 @@ fn verify(a: VerifyArgs) -> Result<ExitCode> {
         from: a.from.as_deref().map(parse_day).transpose()?,
         to: a.to.as_deref().map(parse_day).transpose()?,
         public_key,
+        key_fingerprint: a.key_fingerprint.as_deref().map(parse_fingerprint).transpose()?,
+        witness: a.witness,
     };
     let report = verify_store(store.as_ref(), &opts)?;
     if a.format == "json" {

@@ -91,7 +91,7 @@ pub(crate) struct TypeCollection {
 
 /// Collects a snapshot.
 pub fn collect(opts: &CollectOptions) -> Result<Snapshot> {
-    crate::snapshot::validate_path_component(&opts.tenant)
+    crate::snapshot::validate_tenant_name(&opts.tenant)
         .map_err(|why| Error::Usage { message: format!("tenant {:?} {why}", opts.tenant), help: None })?;
     match opts.platform.as_str() {
         "genesys-cloud" => collect_genesys(opts),

@@ -21,6 +21,15 @@ pub struct ManifestFile {
     pub bytes: u64,
 }
 
+/// A package directory without a manifest, as the next run found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Abandoned {
+    /// Store key of the directory.
+    pub dir: String,
+    /// Its files, relative to `dir`.
+    pub files: Vec<ManifestFile>,
+}
+
 /// How the objects are protected from change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageInfo {
@@ -77,6 +86,11 @@ pub struct Manifest {
     /// For a forensic package: incident, subject, window, who collected it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forensic: Option<Value>,
+    /// Package directories of the stream that runs which stopped before their manifest left
+    /// behind, with the files found in them: recorded (signed) by the next run, so that the
+    /// debris is accounted for, and checked, rather than warned about for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abandoned: Option<Vec<Abandoned>>,
     /// SHA-256 of the signing public key.
     pub signing_key_fingerprint: String,
     /// Ed25519 signature (base64) over the canonical JSON of the manifest without this field.

@@ -1,7 +1,7 @@
 //! Writing one run's evidence package and committing it to the tenant's chain.
 
 use super::keys::Signer25519;
-use super::manifest::{chain_key, ChainEntry, Manifest, ManifestFile, StorageInfo, MANIFEST_VERSION};
+use super::manifest::{chain_key, Abandoned, ChainEntry, Manifest, ManifestFile, StorageInfo, MANIFEST_VERSION};
 use super::store::{Created, ObjectOptions, Store};
 use super::verify;
 use crate::canonical;
@@ -66,15 +66,20 @@ pub fn write_package(
     input: PackageInput,
     now: OffsetDateTime,
 ) -> Result<Written> {
+    // Every name that becomes a path is checked before anything is written (the lock
+    // itself creates the stream's directory).
+    validate_names(&input)?;
     let _lock = store.lock(&input.tenant)?;
     let created_at = crate::check::rfc3339(now);
     let retain = crate::check::rfc3339(now + time::Duration::days(i64::from(input.retention_days)));
     publish_root_files(store, key, &retain)?;
 
     let (mut head, rolled_forward) = head_after_roll_forward(store, key, &input.tenant, &retain)?;
+    let abandoned = abandoned_packages(store, &input.tenant)?;
     let sequence = head.as_ref().map_or(1, |h| h.sequence + 1);
     let (prefix, files) = write_files(store, &input, now, &retain)?;
     let object = input.object.clone();
+    let written: Vec<String> = files.iter().map(|f| format!("{prefix}/{}", f.path)).collect();
     let mut manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         collection_id: input.collection_id,
@@ -95,6 +100,7 @@ pub fn write_package(
         retention_until: retain.clone(),
         storage: StorageInfo { legal_hold: store.info().legal_hold || input.object.legal_hold, ..store.info() },
         forensic: input.forensic.clone(),
+        abandoned: (!abandoned.is_empty()).then_some(abandoned),
         verifier_sha256: canonical::sha256_hex(VERIFIER_SCRIPT.as_bytes()),
         signing_key_fingerprint: String::new(),
         signature: String::new(),
@@ -102,7 +108,12 @@ pub fn write_package(
     manifest.sign(key);
     let bytes = manifest.to_file_bytes();
     let manifest_key = format!("{prefix}/manifest.json");
-    store.create_with(&manifest_key, &bytes, &retain, &object)?;
+    if let Err(e) = store.create_with(&manifest_key, &bytes, &retain, &object) {
+        // Without its manifest the package is not evidence: what this run wrote goes where
+        // the backend allows it (an Object Lock bucket keeps it, and the next run records it).
+        let _ = store.discard(&written);
+        return Err(e);
+    }
     let entry = ChainEntry {
         sequence,
         run_id: input.run_id,
@@ -138,12 +149,6 @@ fn write_files(
     now: OffsetDateTime,
     retain: &str,
 ) -> Result<(String, Vec<ManifestFile>)> {
-    for id in [&input.tenant, &input.collection_id, &input.run_id] {
-        crate::snapshot::validate_path_component(id).map_err(|why| Error::Usage {
-            message: format!("{id:?} {why}, so it cannot name evidence"),
-            help: Some("tenant and collection ids become store paths: letters, digits, '.', '_' and '-'".into()),
-        })?;
-    }
     let date = now.date();
     let day = format!("{}/{:04}/{:02}/{:02}", input.tenant, date.year(), u8::from(date.month()), date.day());
     'attempt: for n in 1..=1000u32 {
@@ -156,19 +161,25 @@ fn write_files(
             continue;
         }
         let mut files = Vec::new();
+        let mut written: Vec<String> = Vec::new();
         for (i, (path, bytes)) in input.files.iter().enumerate() {
             let k = format!("{prefix}/{path}");
-            match store.create_with(&k, bytes, retain, &input.object)? {
-                Created::Written => {}
+            let created = store.create_with(&k, bytes, retain, &input.object);
+            let failure = match created {
+                Ok(Created::Written) => None,
                 // Another run of the same collection took this directory first.
-                Created::Exists if i == 0 => continue 'attempt,
-                Created::Exists => {
-                    return Err(Error::Usage {
-                        message: format!("evidence object {k} already exists"),
-                        help: Some("another run is writing the same package; run again".into()),
-                    })
-                }
+                Ok(Created::Exists) if i == 0 => continue 'attempt,
+                Ok(Created::Exists) => Some(Error::Usage {
+                    message: format!("evidence object {k} already exists"),
+                    help: Some("another run is writing the same package; run again".into()),
+                }),
+                Err(e) => Some(e),
+            };
+            if let Some(e) = failure {
+                let _ = store.discard(&written);
+                return Err(e);
             }
+            written.push(k);
             files.push(ManifestFile {
                 path: path.clone(),
                 sha256: canonical::sha256_hex(bytes),
@@ -181,6 +192,54 @@ fn write_files(
         message: format!("collection {} was checked 1000 times today", input.collection_id),
         help: None,
     })
+}
+
+/// Checks the names that become store paths: the stream (a tenant's name, or its audit or
+/// forensic stream), the collection id and the run id.
+fn validate_names(input: &PackageInput) -> Result<()> {
+    crate::snapshot::validate_stream_name(&input.tenant).map_err(|why| Error::Usage {
+        message: format!("tenant {:?} {why}, so it cannot name evidence", input.tenant),
+        help: Some(
+            "tenant names become store paths: letters, digits, '.', '_' and '-', and none the store uses itself".into(),
+        ),
+    })?;
+    for id in [&input.collection_id, &input.run_id] {
+        crate::snapshot::validate_path_component(id).map_err(|why| Error::Usage {
+            message: format!("{id:?} {why}, so it cannot name evidence"),
+            help: Some("collection and run ids become store paths: letters, digits, '.', '_' and '-'".into()),
+        })?;
+    }
+    Ok(())
+}
+
+/// The stream's package directories that hold files but no manifest (runs that stopped
+/// before they finished), with their files' hashes, for the next manifest to record.
+fn abandoned_packages(store: &dyn Store, tenant: &str) -> Result<Vec<Abandoned>> {
+    let mut out = Vec::new();
+    let incomplete = verify::incomplete_packages(store, tenant)?;
+    if incomplete.is_empty() {
+        return Ok(out);
+    }
+    // Debris an earlier manifest of the chain already records is not recorded again.
+    let mut recorded = std::collections::HashSet::new();
+    for e in verify::load_chain(store, tenant)? {
+        if let Some(m) = store.get(&e.manifest)?.and_then(|b| serde_json::from_slice::<Manifest>(&b).ok()) {
+            recorded.extend(m.abandoned.into_iter().flatten().map(|a| a.dir));
+        }
+    }
+    for (dir, keys) in incomplete.into_iter().filter(|(dir, _)| !recorded.contains(dir)) {
+        let mut files = Vec::new();
+        for k in keys {
+            let bytes = store.get(&k)?.unwrap_or_default();
+            files.push(ManifestFile {
+                path: k[dir.len() + 1..].to_string(),
+                sha256: canonical::sha256_hex(&bytes),
+                bytes: bytes.len() as u64,
+            });
+        }
+        out.push(Abandoned { dir, files });
+    }
+    Ok(out)
 }
 
 fn commit(store: &dyn Store, tenant: &str, entry: &ChainEntry, retain: &str, object: &ObjectOptions) -> Result<()> {

@@ -63,7 +63,7 @@ pub fn check(custody: &[u8], index: &[u8], files: &[ManifestFile]) -> Vec<(&'sta
     let mut entries: Vec<Value> = Vec::new();
     let mut prev: Option<String> = None;
     for (i, line) in custody.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
-        let Ok(e) = serde_json::from_slice::<Value>(line) else {
+        let Some(e) = crate::input::strict::parse_bytes(line) else {
             problems.push(("custody_chain", format!("entry {} is not JSON", i + 1)));
             return problems;
         };
@@ -80,7 +80,7 @@ pub fn check(custody: &[u8], index: &[u8], files: &[ManifestFile]) -> Vec<(&'sta
     if entries.first().is_none_or(|e| e["action"] != "opened") {
         problems.push(("custody_chain", "the log does not start with `opened`".into()));
     }
-    let Ok(index) = serde_json::from_slice::<Value>(index) else {
+    let Some(index) = crate::input::strict::parse_bytes(index) else {
         problems.push(("custody_mismatch", "artifacts.json is not JSON".into()));
         return problems;
     };

@@ -27,6 +27,14 @@ pub fn check(text: &str) -> Result<Option<String>, serde_json::Error> {
     Ok(format)
 }
 
+/// Parses `bytes` as one strict JSON document (UTF-8, [`check`]ed), or `None`: how the
+/// verifiers read every document of an evidence store.
+pub fn parse_bytes(bytes: &[u8]) -> Option<serde_json::Value> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    check(text).ok()?;
+    serde_json::from_str(text).ok()
+}
+
 /// One value of the walk. `top` marks the document's root; `want_string` asks for a string
 /// value back (the root's `format`), so that no other string is copied.
 #[derive(Clone, Copy)]
@@ -160,7 +168,7 @@ mod tests {
     fn a_key_given_twice_below_the_top_is_refused() {
         let e = check(r#"{"a": {"mfa": false, "x": 1, "mfa": true}}"#).unwrap_err();
         assert!(e.to_string().contains("duplicate key \"mfa\""), "{e}");
-        assert_eq!((e.line(), e.column()), (1, 35));
+        assert_eq!((e.line(), e.column()), (1, 34)); // the closing quote of the second key
     }
 
     #[test]

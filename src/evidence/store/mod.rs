@@ -52,4 +52,24 @@ pub trait Store {
     fn list(&self, prefix: &str) -> Result<Vec<String>>;
     /// How many versions of `key` exist (1 for a backend without versions, 0 if none).
     fn versions(&self, key: &str) -> Result<usize>;
+    /// Entries that are neither a regular file nor a directory (symbolic links, devices,
+    /// pipes), with what they are (`symlink`, `not_a_file`): a store holds none, and the
+    /// verifiers report them. A backend of plain objects has none.
+    fn irregular(&self) -> Result<Vec<(String, &'static str)>> {
+        Ok(Vec::new())
+    }
+    /// Removes objects this process just wrote and never committed (a package whose run
+    /// failed before its manifest), where the backend allows it; the local store does, an
+    /// Object Lock bucket does not (the next run then records them as abandoned).
+    fn discard(&self, keys: &[String]) -> Result<()> {
+        let _ = keys;
+        Ok(())
+    }
+}
+
+/// Whether the last segment of `key` is a temporary name a writer uses before the final
+/// link (`.NAME.PID.tmp`): debris of a writer that was killed, never evidence.
+pub fn is_temporary(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    name.starts_with('.') && name.ends_with(".tmp")
 }
