@@ -36,6 +36,16 @@ pub struct Config {
     /// Audit-log pulls.
     #[serde(default)]
     pub audit: crate::audit::AuditConfig,
+    /// Where every new chain head is recorded, outside the store (`[[witness]]`).
+    #[serde(default)]
+    pub witness: Vec<crate::evidence::WitnessConfig>,
+}
+
+impl Config {
+    /// The witnesses of the config and those of the flags (`--witness FILE`).
+    pub fn witnesses(&self, files: &[PathBuf]) -> Vec<crate::evidence::WitnessConfig> {
+        self.witness.iter().cloned().chain(files.iter().map(crate::evidence::WitnessConfig::file)).collect()
+    }
 }
 
 /// `[store]`.
@@ -300,6 +310,9 @@ impl Config {
                 ));
             }
         }
+        for w in &self.witness {
+            w.validate().map_err(|e| bad(e.to_string(), "[[witness]] is kind = \"file\" with a path, or a sink kind with a url"))?;
+        }
         for a in &self.alerts {
             a.validate().map_err(|e| bad(e.to_string(), "[[alerts]] needs kind (webhook, slack, splunk) and url"))?;
         }
@@ -344,6 +357,8 @@ pub struct RunOverrides {
     pub retention_days: Option<u32>,
     /// `--alert KIND=URL`, added to the config's sinks.
     pub alerts: Vec<crate::alert::AlertConfig>,
+    /// `--witness FILE`, added to the config's witnesses.
+    pub witness: Vec<PathBuf>,
 }
 
 /// S3 settings from flags.
@@ -688,6 +703,7 @@ fn run_tenant(
         forensic: None,
     };
     let written = write_package(store, key, input, time::OffsetDateTime::now_utc())?;
+    crate::evidence::witness::record(&config.witnesses(&o.witness), key, &t.name, &written)?;
     let verified = verify_store(
         store,
         &VerifyOptions { tenant: Some(t.name.clone()), public_key: Some(key.public()), ..Default::default() },
@@ -722,6 +738,8 @@ pub struct AuditOverrides {
     pub until: Option<time::OffsetDateTime>,
     /// `--backfill`.
     pub backfill: bool,
+    /// `--witness FILE`, added to the config's witnesses.
+    pub witness: Vec<PathBuf>,
 }
 
 impl AuditOverrides {
@@ -819,6 +837,7 @@ pub fn audit_pull(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::audi
             retention_days: config.store.retention_days,
             polling: Default::default(),
             alerts: config.alerts.clone(),
+            witness: config.witnesses(&o.witness),
         };
         out.push(crate::audit::pull(&api, store.as_ref(), &key, &masker, &opts, time::OffsetDateTime::now_utc())?);
     }
@@ -936,6 +955,7 @@ pub fn forensics_collect(
         retention_days: config.store.retention_days,
         interval_hours: config.audit.interval_hours,
         polling: Default::default(),
+        witness: config.witnesses(&o.witness),
     };
     crate::forensics::collect_incident(
         &api,

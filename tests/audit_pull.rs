@@ -226,6 +226,7 @@ fn library_pull(
             limit: std::time::Duration::from_secs(30),
         },
         alerts: Vec::new(),
+        witness: Vec::new(),
     };
     pull(&api, store, &key, &masker, &opts, OffsetDateTime::now_utc())
 }

@@ -362,6 +362,7 @@ fn forensic_objects_on_s3_are_under_legal_hold_with_the_incident_metadata() {
             cap: std::time::Duration::from_millis(5),
             limit: std::time::Duration::from_secs(30),
         },
+        witness: Vec::new(),
     };
     let out = driftgate::forensics::collect_incident(
         &api,

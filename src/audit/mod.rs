@@ -239,6 +239,8 @@ pub struct PullOptions {
     pub polling: Polling,
     /// Sinks that hear about the retention guard.
     pub alerts: Vec<AlertConfig>,
+    /// Where each new head of the audit stream is recorded.
+    pub witness: Vec<crate::evidence::WitnessConfig>,
 }
 
 /// One stored batch of this pull.
@@ -474,6 +476,7 @@ pub fn pull(
             },
             now,
         )?;
+        crate::evidence::witness::record(&opts.witness, key, &stream, &written)?;
         // The batch is durable: now, and only now, the checkpoint may move (never backwards:
         // a re-read of an old window leaves it where it is).
         if checkpoint.is_none_or(|c| b > c) {

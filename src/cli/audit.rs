@@ -57,6 +57,10 @@ pub struct PullArgs {
     /// Private signing key file (or DRIFTGATE_SIGNING_KEY, or signing.key_file).
     #[arg(long, value_name = "FILE")]
     signing_key: Option<PathBuf>,
+    /// Append the new signed chain head to this witness file, outside the store (repeatable;
+    /// JSON Lines, fsynced). `evidence verify --witness FILE` checks the store against it.
+    #[arg(long, value_name = "FILE")]
+    witness: Vec<PathBuf>,
     /// Output format of the summary.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
@@ -100,6 +104,7 @@ fn pull(a: PullArgs) -> Result<ExitCode> {
         since: a.since.as_deref().map(|s| parse_flag_time(s, "--since")).transpose()?,
         until: a.until.as_deref().map(|s| parse_flag_time(s, "--until")).transpose()?,
         backfill: a.backfill,
+        witness: a.witness,
     };
     let outcomes = audit_pull(&config, &o)?;
     let mut warned = false;

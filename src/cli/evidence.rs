@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// Also alert this sink (repeatable): webhook=URL, slack=URL or splunk=URL.
     #[arg(long, value_name = "KIND=URL")]
     alert: Vec<String>,
+    /// Append the new signed chain head to this witness file, outside the store (repeatable;
+    /// JSON Lines, fsynced). `evidence verify --witness FILE` checks the store against it.
+    #[arg(long, value_name = "FILE")]
+    witness: Vec<PathBuf>,
 }
 
 /// S3 settings for `--store s3://...` (credentials come from the AWS SDK's usual sources).
@@ -141,6 +145,7 @@ pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
         tenant: a.tenant,
         retention_days: a.retention_days,
         alerts: a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?,
+        witness: a.witness,
     };
     let runs = run(&config, &overrides)?;
     for r in &runs {

@@ -72,6 +72,10 @@ pub struct CollectArgs {
     /// Private signing key file (or DRIFTGATE_SIGNING_KEY, or signing.key_file).
     #[arg(long, value_name = "FILE")]
     signing_key: Option<PathBuf>,
+    /// Append the new signed chain head to this witness file, outside the store (repeatable;
+    /// JSON Lines, fsynced). `evidence verify --witness FILE` checks the store against it.
+    #[arg(long, value_name = "FILE")]
+    witness: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +112,7 @@ fn collect(a: CollectArgs) -> Result<ExitCode> {
         store: a.store,
         s3: a.s3.overrides(),
         signing_key: a.signing_key,
+        witness: a.witness,
         ..Default::default()
     };
     let req = IncidentRequest {

@@ -8,8 +8,10 @@ pub mod manifest;
 mod package;
 pub mod store;
 pub mod verify;
+pub mod witness;
 
 pub use keys::{PublicKey, Signer25519};
 pub use manifest::{ChainEntry, Manifest};
 pub use package::{roll_forward, write_package, PackageInput, Written, VERIFIER_SCRIPT};
-pub use verify::{verify_store, Problem, VerifyOptions, VerifyReport};
+pub use verify::{verify_store, Problem, VerifyOptions, VerifyReport, WitnessHead};
+pub use witness::WitnessConfig;

@@ -55,6 +55,8 @@ pub struct Written {
     pub manifest_key: String,
     /// SHA-256 of the manifest bytes.
     pub manifest_sha256: String,
+    /// When the manifest was created (UTC, RFC 3339).
+    pub created_at: String,
     /// Packages that an interrupted run had left complete but uncommitted, committed now.
     pub rolled_forward: Vec<u64>,
 }
@@ -121,7 +123,7 @@ pub fn write_package(
         manifest_sha256: canonical::sha256_hex(&bytes),
     };
     commit(store, &input.tenant, &entry, &retain, &object)?;
-    Ok(Written { sequence, manifest_key, manifest_sha256: entry.manifest_sha256, rolled_forward })
+    Ok(Written { sequence, manifest_key, manifest_sha256: entry.manifest_sha256, created_at: manifest.created_at, rolled_forward })
 }
 
 /// Commits any complete package an interrupted run left behind as the chain's next links,

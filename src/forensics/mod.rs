@@ -53,6 +53,8 @@ pub struct ForensicOptions {
     pub interval_hours: u64,
     /// Query polling.
     pub polling: Polling,
+    /// Where the forensic stream's new head is recorded.
+    pub witness: Vec<crate::evidence::WitnessConfig>,
 }
 
 /// One artifact as the package records it.
@@ -445,6 +447,7 @@ pub fn collect_incident(
         },
         now,
     )?;
+    crate::evidence::witness::record(&opts.witness, key, &stream(&opts.tenant), &written)?;
     Ok(ForensicOutcome {
         incident: opts.incident.clone(),
         sequence: written.sequence,
