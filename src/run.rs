@@ -311,7 +311,9 @@ impl Config {
             }
         }
         for w in &self.witness {
-            w.validate().map_err(|e| bad(e.to_string(), "[[witness]] is kind = \"file\" with a path, or a sink kind with a url"))?;
+            w.validate().map_err(|e| {
+                bad(e.to_string(), "[[witness]] is kind = \"file\" with a path, or a sink kind with a url")
+            })?;
         }
         for a in &self.alerts {
             a.validate().map_err(|e| bad(e.to_string(), "[[alerts]] needs kind (webhook, slack, splunk) and url"))?;
@@ -431,7 +433,14 @@ pub struct TenantRun {
 /// Sends the alerts of a run whose evidence is already stored, records the outcomes in the
 /// report, and keeps an operational log of them in the store (`<tenant>/alerts/<run>.json`,
 /// outside the evidence chain: the package was sealed before the alerts went out).
-fn alert(config: &Config, o: &RunOverrides, store: &dyn Store, run: &mut TenantRun, retain: &str) -> Result<()> {
+fn alert(
+    config: &Config,
+    o: &RunOverrides,
+    store: &dyn Store,
+    signer: &Signer25519,
+    run: &mut TenantRun,
+    retain: &str,
+) -> Result<()> {
     let sinks: Vec<_> = config.alerts.iter().chain(&o.alerts).cloned().collect();
     if sinks.is_empty() {
         return Ok(());
@@ -445,7 +454,7 @@ fn alert(config: &Config, o: &RunOverrides, store: &dyn Store, run: &mut TenantR
         "alerts": report.alerts,
     });
     let key = format!("{}/alerts/{}.json", run.tenant, report.run.id);
-    store.create(&key, crate::canonical::to_pretty(&log).as_bytes(), retain)?;
+    store.create(&key, &crate::evidence::manifest::signed_record(signer, log), retain)?;
     Ok(())
 }
 
@@ -462,7 +471,7 @@ pub fn run(config: &Config, o: &RunOverrides) -> Result<Vec<TenantRun>> {
             time::OffsetDateTime::now_utc()
                 + time::Duration::days(i64::from(o.retention_days.unwrap_or(config.store.retention_days))),
         );
-        alert(config, o, store.as_ref(), &mut r, &retain)?;
+        alert(config, o, store.as_ref(), &key, &mut r, &retain)?;
         out.push(r);
     }
     Ok(out)

@@ -149,9 +149,15 @@ pub fn read_checkpoint(store: &dyn Store, tenant: &str) -> Result<Option<Checkpo
     Ok(best.map(|(_, c)| c))
 }
 
-fn write_checkpoint(store: &dyn Store, tenant: &str, cp: &Checkpoint, retain: &str) -> Result<()> {
+fn write_checkpoint(
+    store: &dyn Store,
+    signer: &Signer25519,
+    tenant: &str,
+    cp: &Checkpoint,
+    retain: &str,
+) -> Result<()> {
     let key = format!("{}/checkpoints/{:010}.json", stream(tenant), cp.batch_sequence);
-    let bytes = canonical::to_pretty(&serde_json::to_value(cp).unwrap_or(Value::Null)).into_bytes();
+    let bytes = crate::evidence::manifest::signed_record(signer, serde_json::to_value(cp).unwrap_or(Value::Null));
     match store.create(&key, &bytes, retain)? {
         Created::Written => Ok(()),
         Created::Exists => Err(Error::Usage {
@@ -482,6 +488,7 @@ pub fn pull(
         if checkpoint.is_none_or(|c| b > c) {
             write_checkpoint(
                 store,
+                key,
                 &opts.tenant,
                 &Checkpoint {
                     checkpoint: crate::check::rfc3339(b),

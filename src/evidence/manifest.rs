@@ -126,6 +126,18 @@ impl Manifest {
     }
 }
 
+/// The bytes of an operational record kept beside a chain (an audit checkpoint, a run's
+/// alert log): `value` with a `signature` (Ed25519, base64) over its canonical JSON, as
+/// canonical pretty JSON. Both verifiers check it, so that nothing in a store is unsigned.
+pub fn signed_record(key: &Signer25519, mut value: Value) -> Vec<u8> {
+    if let Some(o) = value.as_object_mut() {
+        o.remove("signature");
+        let signature = key.sign(&canonical::to_vec(&Value::Object(o.clone())));
+        o.insert("signature".into(), Value::String(signature));
+    }
+    canonical::to_pretty(&value).into_bytes()
+}
+
 /// A chain entry: `<tenant>/chain/<sequence>.json`, created once (the commit point of a
 /// run and the guard against two runs taking the same sequence).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

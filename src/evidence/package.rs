@@ -123,7 +123,13 @@ pub fn write_package(
         manifest_sha256: canonical::sha256_hex(&bytes),
     };
     commit(store, &input.tenant, &entry, &retain, &object)?;
-    Ok(Written { sequence, manifest_key, manifest_sha256: entry.manifest_sha256, created_at: manifest.created_at, rolled_forward })
+    Ok(Written {
+        sequence,
+        manifest_key,
+        manifest_sha256: entry.manifest_sha256,
+        created_at: manifest.created_at,
+        rolled_forward,
+    })
 }
 
 /// Commits any complete package an interrupted run left behind as the chain's next links,

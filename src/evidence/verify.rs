@@ -52,6 +52,7 @@ pub struct Problem {
 pub const CODES: &[&str] = &[
     "bad_chain_entry",
     "bad_manifest",
+    "bad_record",
     "bad_signature",
     "bad_witness",
     "chain_link",
@@ -332,6 +333,8 @@ fn place(stream: &str, key: &str) -> Place {
     let parts: Vec<&str> = rel.split('/').collect();
     match parts.as_slice() {
         [".lock"] => Place::Lock,
+        // The audit puller's own lock (one pull of a tenant at a time).
+        ["pull", ".lock"] if stream.ends_with(".audit") => Place::Lock,
         ["chain", name] => Place::Chain(chain_sequence(name)),
         ["chain", ..] => Place::Chain(None),
         ["alerts", name] if name.ends_with(".json") && !name.starts_with('.') => Place::Log,
@@ -524,7 +527,17 @@ fn verify_stream(
     let mut package_keys: BTreeMap<String, Vec<&String>> = BTreeMap::new();
     for k in keys {
         match place(stream, k) {
-            Place::Lock | Place::Log => {}
+            Place::Lock => {}
+            Place::Log => {
+                let sound = store.get(k)?.as_deref().and_then(strict_json).is_some_and(|v| {
+                    v.get("signature").is_some_and(Value::is_string)
+                        && canonical::to_pretty(&v).as_bytes() == store.get(k).ok().flatten().unwrap_or_default()
+                        && key.is_none_or(|key| signature_valid(&v, key))
+                });
+                if !sound {
+                    ctx.error("bad_record", k.clone(), "not a record signed with the store's key");
+                }
+            }
             Place::Temporary => ctx.warning("incomplete_package", k.clone(), TEMPORARY),
             Place::Extra => ctx.error("extra_file", k.clone(), "a file the store's layout has no place for"),
             Place::Package(dir) => package_keys.entry(dir).or_default().push(k),

@@ -354,7 +354,7 @@ def place(stream, key):
     if is_temporary(rel):
         return ("temporary", None)
     parts = rel.split("/")
-    if parts == [".lock"]:
+    if parts == [".lock"] or (parts == ["pull", ".lock"] and stream.endswith(".audit")):
         return ("lock", None)
     if parts[0] == "chain":
         return ("chain", chain_sequence(parts[1]) if len(parts) == 2 else None)
@@ -587,6 +587,13 @@ class Verifier:
         unsigned = {k: v for k, v in manifest.items() if k != "signature"}
         return ed25519_verify(self.key, canonical(unsigned), sig)
 
+    def record_signature_ok(self, record):
+        sig = strict_b64(record.get("signature"), 64)
+        if sig is None:
+            return False
+        unsigned = {k: v for k, v in record.items() if k != "signature"}
+        return ed25519_verify(self.key, canonical(unsigned), sig)
+
     def trust(self, pinned_key, fingerprint):
         published = read(self.root, "driftgate.pub")
         stored = None
@@ -647,7 +654,15 @@ class Verifier:
         packages = {}
         for k in keys:
             kind, detail = place(stream, k)
-            if kind in ("lock", "log"):
+            if kind == "lock":
+                continue
+            if kind == "log":
+                data = read(self.root, k)
+                v = strict_json(data)
+                sound = (isinstance(v, dict) and isinstance(v.get("signature"), str) and canonical_pretty(v) == data
+                         and (self.key is None or self.record_signature_ok(v)))
+                if not sound:
+                    self.error("bad_record", stream, k, "not a record signed with the store's key")
                 continue
             if kind == "temporary":
                 self.warning("incomplete_package", stream, k, TEMPORARY)

@@ -67,7 +67,9 @@ impl WitnessConfig {
     pub fn validate(&self) -> Result<()> {
         let bad = |message: String| Error::Usage {
             message,
-            help: Some("a witness is kind = \"file\" with a path, or a sink kind (webhook, slack, splunk) with a url".into()),
+            help: Some(
+                "a witness is kind = \"file\" with a path, or a sink kind (webhook, slack, splunk) with a url".into(),
+            ),
         };
         match (self.kind.as_str(), &self.path, &self.url) {
             ("file", Some(_), None) => Ok(()),
