@@ -109,6 +109,15 @@ pub fn write_package(
     };
     manifest.sign(key);
     let bytes = manifest.to_file_bytes();
+    // What the verifiers will refuse to read is never written (a number of magnitude 2^64 or
+    // more in the collector's record, say): better no package than an unverifiable one.
+    if let Err(e) = crate::input::strict::check(&String::from_utf8_lossy(&bytes)) {
+        let _ = store.discard(&written);
+        return Err(Error::Usage {
+            message: format!("the manifest of this run would not verify: {e}"),
+            help: Some("the snapshot's metadata holds a value the evidence format cannot keep exactly".into()),
+        });
+    }
     let manifest_key = format!("{prefix}/manifest.json");
     if let Err(e) = store.create_with(&manifest_key, &bytes, &retain, &object) {
         // Without its manifest the package is not evidence: what this run wrote goes where
