@@ -203,7 +203,7 @@ fn keygen(a: KeygenArgs) -> Result<ExitCode> {
     let private = write_new("driftgate.key", &key.to_file_text(), 0o600)?;
     let public = write_new("driftgate.pub", &key.public().to_file_text(), 0o644)?;
     eprintln!(
-        "driftgate: wrote {} (keep it secret: never commit it or copy it into a store) and {} (fingerprint {})",
+        "driftgate: wrote {} (keep it secret: never commit it or copy it into a store) and {} (fingerprint SHA256:{}; give it to auditors for --key-fingerprint)",
         private.display(),
         public.display(),
         key.public().fingerprint()
