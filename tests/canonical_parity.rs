@@ -136,7 +136,7 @@ impl Lcg {
             0 => json!(self.next() as i64 - (1 << 52)),
             1 => json!(u64::MAX - self.next() % 1000),
             _ => loop {
-                let f = f64::from_bits(self.next() << 11 | self.next() % 2048);
+                let f = f64::from_bits((self.next() << 11) | (self.next() % 2048));
                 if f.is_finite() {
                     break json!(f);
                 }
@@ -148,7 +148,7 @@ impl Lcg {
         match (self.next() % 6, depth) {
             (0, _) => self.number(),
             (1, _) => json!(self.key()),
-            (2, _) => json!(self.next() % 2 == 0),
+            (2, _) => json!(self.next().is_multiple_of(2)),
             (3, d) if d < 3 => Value::Array((0..self.next() % 4).map(|_| self.value(d + 1)).collect()),
             (4 | 5, d) if d < 3 => {
                 Value::Object((0..self.next() % 5).map(|_| (self.key(), self.value(d + 1))).collect())

@@ -556,8 +556,7 @@ fn later_head(heads: &str) -> String {
     let last: driftgate::evidence::WitnessHead = heads
         .lines()
         .filter_map(|l| serde_json::from_str::<driftgate::evidence::WitnessHead>(l).ok())
-        .filter(|h| h.stream == "acme-corp")
-        .last()
+        .rfind(|h| h.stream == "acme-corp")
         .unwrap();
     let mut h = driftgate::evidence::WitnessHead { sequence: last.sequence + 1, ..last };
     h.signature = key.sign(&h.signing_bytes());

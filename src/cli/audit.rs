@@ -9,6 +9,8 @@ use driftgate::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// Parsed once per process: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Pull the audit-log delta since the checkpoint into the evidence store (minimized, masked).

@@ -264,10 +264,8 @@ pub fn verify_store(store: &dyn Store, opts: &VerifyOptions) -> Result<VerifyRep
             );
         }
     }
-    let witness_heads = match &witness {
-        Some(bytes) => Some(check_witness(bytes, key.as_ref(), &chains, &wanted, &mut problems)),
-        None => None,
-    };
+    let witness_heads =
+        witness.as_ref().map(|bytes| check_witness(bytes, key.as_ref(), &chains, &wanted, &mut problems));
     problems.sort();
     Ok(VerifyReport {
         location: store.location(),
