@@ -527,9 +527,10 @@ fn verify_stream(
         match place(stream, k) {
             Place::Lock => {}
             Place::Log => {
-                let sound = store.get(k)?.as_deref().and_then(strict_json).is_some_and(|v| {
+                let bytes = store.get(k)?.unwrap_or_default();
+                let sound = strict_json(&bytes).is_some_and(|v| {
                     v.get("signature").is_some_and(Value::is_string)
-                        && canonical::to_pretty(&v).as_bytes() == store.get(k).ok().flatten().unwrap_or_default()
+                        && canonical::to_pretty(&v).as_bytes() == bytes
                         && key.is_none_or(|key| signature_valid(&v, key))
                 });
                 if !sound {
