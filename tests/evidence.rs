@@ -48,8 +48,6 @@ fn store_with(n: u8) -> (tempfile::TempDir, Signer25519) {
     (d, key)
 }
 
-type Verdict = (bool, Vec<(String, String, String, String)>);
-
 fn rust_verdict(root: &Path, public_key: Option<&Signer25519>, range: Option<(u8, u8)>) -> Verdict {
     let opts = VerifyOptions {
         public_key: public_key.map(|k| k.public()),
@@ -74,27 +72,14 @@ fn python_verdict(root: &Path, public_key: Option<&Path>, range: Option<(u8, u8)
     std::fs::write(pristine.path(), driftgate::evidence::VERIFIER_SCRIPT).unwrap();
     let _ = script;
     let mut cmd = std::process::Command::new("python3");
-    cmd.arg(pristine.path()).arg(root).arg("--json");
+    cmd.arg(pristine.path()).arg(root);
     if let Some(k) = public_key {
         cmd.arg("--public-key").arg(k);
     }
     if let Some((a, b)) = range {
         cmd.args(["--from", &format!("2026-11-{a:02}"), "--to", &format!("2026-11-{b:02}")]);
     }
-    let out = cmd.output().expect("python3 runs");
-    let v: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(out.status.code(), Some(if v["ok"] == true { 0 } else { 1 }));
-    let problems = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_string();
-            (s("severity"), s("code"), s("tenant"), s("subject"))
-        })
-        .collect();
-    (v["ok"] == true, problems)
+    python_verdict_of(cmd)
 }
 
 /// Both verifiers, which must agree; returns the verdict.

@@ -11,7 +11,7 @@ use driftgate::evidence::{verify_store, PublicKey, VerifyOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use support::genesys::{Emulator, Faults, CLIENT_ID, CLIENT_SECRET};
-use support::{root, tenant};
+use support::{root, tenant, Verdict};
 use time::OffsetDateTime;
 
 const DANA: &str = "8df08078-a22e-4180-85c2-c2af3977a654";
@@ -102,8 +102,6 @@ fn build() -> Fixture {
     Fixture { _dir: dir, store, witness, public_key, script }
 }
 
-type Verdict = (bool, Vec<(String, String, String, String)>);
-
 fn rust_verdict(f: &Fixture, store: &Path, extra: &VerifyOptions) -> Verdict {
     let key = PublicKey::parse(&std::fs::read_to_string(&f.public_key).unwrap(), "demo.pub").unwrap();
     let opts = VerifyOptions { public_key: Some(key), witness: Some(f.witness.clone()), ..extra.clone() };
@@ -117,31 +115,9 @@ fn rust_verdict(f: &Fixture, store: &Path, extra: &VerifyOptions) -> Verdict {
 }
 
 fn python_verdict(f: &Fixture, store: &Path, extra: &[&str]) -> Verdict {
-    let out = std::process::Command::new("python3")
-        .arg(&f.script)
-        .arg(store)
-        .arg("--json")
-        .arg("--public-key")
-        .arg(&f.public_key)
-        .arg("--witness")
-        .arg(&f.witness)
-        .args(extra)
-        .output()
-        .expect("python3 runs");
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: the Python verifier failed: {}", String::from_utf8_lossy(&out.stderr)));
-    assert!(out.stderr.is_empty(), "the Python verifier wrote to stderr: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(if v["ok"] == true { 0 } else { 1 }));
-    let problems = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_string();
-            (s("severity"), s("code"), s("tenant"), s("subject"))
-        })
-        .collect();
-    (v["ok"] == true, problems)
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(&f.script).arg(store).arg("--public-key").arg(&f.public_key).arg("--witness").arg(&f.witness).args(extra);
+    support::python_verdict_of(cmd)
 }
 
 fn error_codes(v: &Verdict) -> Vec<&str> {

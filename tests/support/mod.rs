@@ -144,6 +144,30 @@ impl Store for Crashing {
     }
 }
 
+/// A verifier's verdict: whether the store holds, and each problem as (severity, code,
+/// stream, subject).
+pub type Verdict = (bool, Vec<(String, String, String, String)>);
+
+/// Runs the standalone Python verifier (`--json`) as `cmd` describes and reads its verdict;
+/// it must exit 0 when the store holds and 1 when it does not, and write nothing to stderr.
+pub fn python_verdict_of(mut cmd: std::process::Command) -> Verdict {
+    let out = cmd.arg("--json").output().expect("python3 runs");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: the Python verifier failed: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(out.stderr.is_empty(), "the Python verifier wrote to stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(if v["ok"] == true { 0 } else { 1 }));
+    let problems = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_string();
+            (s("severity"), s("code"), s("tenant"), s("subject"))
+        })
+        .collect();
+    (v["ok"] == true, problems)
+}
+
 /// Makes a read-only evidence file writable again (to tamper with it in a test).
 pub fn writable(path: &Path) {
     let mut perms = std::fs::metadata(path).unwrap().permissions();
