@@ -15,16 +15,17 @@ pub mod canonical;
 pub mod catalog;
 pub mod check;
 pub mod collect;
+pub mod config;
 pub mod diff;
 pub mod error;
 pub mod evidence;
 pub mod forensics;
 pub mod fsutil;
 pub mod input;
+pub mod jobs;
 pub mod normalize;
 pub mod policy;
 pub mod report;
-pub mod run;
 pub mod schema;
 pub mod snapshot;
 

@@ -4,7 +4,9 @@ use super::collect::ApiFlags;
 use super::evidence::S3Flags;
 use clap::{Args, Subcommand};
 use driftgate::audit::parse_flag_time;
-use driftgate::run::{audit_pull, audit_status, AuditOverrides, Config};
+use driftgate::config::Config;
+use driftgate::jobs::audit::{audit_pull, audit_status, AuditOverrides};
+use driftgate::jobs::StoreFlags;
 use driftgate::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,9 +102,7 @@ fn pull(a: PullArgs) -> Result<ExitCode> {
         base_url: a.api.base_url,
         auth_url: a.api.auth_url,
         credentials_file: a.api.credentials_file,
-        store: a.target.store.clone(),
-        s3: a.target.s3.overrides(),
-        signing_key: a.signing_key,
+        store: StoreFlags { store: a.target.store.clone(), s3: a.target.s3.overrides(), signing_key: a.signing_key },
         since: a.since.as_deref().map(|s| parse_flag_time(s, "--since")).transpose()?,
         until: a.until.as_deref().map(|s| parse_flag_time(s, "--until")).transpose()?,
         backfill: a.backfill,
@@ -144,8 +144,7 @@ fn status(a: StatusArgs) -> Result<ExitCode> {
     let config = load(&a.target)?;
     let o = AuditOverrides {
         tenant: a.target.tenant.clone(),
-        store: a.target.store.clone(),
-        s3: a.target.s3.overrides(),
+        store: StoreFlags { store: a.target.store.clone(), s3: a.target.s3.overrides(), signing_key: None },
         ..Default::default()
     };
     let list = audit_status(&config, &o)?;

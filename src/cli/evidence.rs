@@ -1,8 +1,10 @@
 //! `driftgate run`, `driftgate evidence keygen`, `driftgate evidence verify`.
 
 use clap::{Args, Subcommand};
+use driftgate::config::Config;
 use driftgate::evidence::{verify_store, PublicKey, Signer25519, VerifyOptions};
-use driftgate::run::{exit_code, open_store_url, run, Config, RunOverrides, S3Overrides};
+use driftgate::jobs::daily::{exit_code, run, RunOverrides};
+use driftgate::jobs::{open_store_url, S3Overrides, StoreFlags};
 use driftgate::{Error, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -137,11 +139,9 @@ pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
     };
     let overrides = RunOverrides {
         snapshot: a.snapshot,
-        store: a.store,
-        s3: a.s3.overrides(),
+        store: StoreFlags { store: a.store, s3: a.s3.overrides(), signing_key: a.signing_key },
         policies: a.policies,
         baseline: a.baseline,
-        signing_key: a.signing_key,
         tenant: a.tenant,
         retention_days: a.retention_days,
         alerts: a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?,

@@ -4,8 +4,11 @@ use super::collect::ApiFlags;
 use super::evidence::S3Flags;
 use clap::{Args, Subcommand};
 use driftgate::audit::parse_flag_time;
+use driftgate::config::Config;
 use driftgate::forensics::{decrypt, Artifact};
-use driftgate::run::{forensics_collect, AuditOverrides, Config, IncidentRequest};
+use driftgate::jobs::audit::AuditOverrides;
+use driftgate::jobs::forensics::{forensics_collect, IncidentRequest};
+use driftgate::jobs::StoreFlags;
 use driftgate::{Error, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,9 +112,7 @@ fn collect(a: CollectArgs) -> Result<ExitCode> {
         base_url: a.api.base_url,
         auth_url: a.api.auth_url,
         credentials_file: a.api.credentials_file,
-        store: a.store,
-        s3: a.s3.overrides(),
-        signing_key: a.signing_key,
+        store: StoreFlags { store: a.store, s3: a.s3.overrides(), signing_key: a.signing_key },
         witness: a.witness,
         ..Default::default()
     };

@@ -1,0 +1,266 @@
+//! The daily job: for one tenant or every tenant of the config, check → signed evidence
+//! package → store → witness → verify, then alerts. Evidence is written whatever the gate says.
+
+use super::{open_store, signing_key, tenant_auth, StoreFlags};
+use crate::baseline::BaselineSource;
+use crate::check::{run_check, BaselineChoice, CheckOptions, CheckRun};
+use crate::config::{Config, TenantConfig};
+use crate::error::{Error, Result};
+use crate::evidence::store::Store;
+use crate::evidence::{verify_store, write_package, PackageInput, Signer25519, VerifyOptions, Written};
+use crate::report::{renderer, FailOn, GateResult};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What one invocation overrides.
+#[derive(Debug, Clone, Default)]
+pub struct RunOverrides {
+    /// `--snapshot`.
+    pub snapshot: Option<PathBuf>,
+    /// `--store`, the S3 flags and `--signing-key`.
+    pub store: StoreFlags,
+    /// `--policies`.
+    pub policies: Option<PathBuf>,
+    /// `--baseline`.
+    pub baseline: Option<String>,
+    /// `--tenant`.
+    pub tenant: Option<String>,
+    /// `--retention-days`.
+    pub retention_days: Option<u32>,
+    /// `--alert KIND=URL`, added to the config's sinks.
+    pub alerts: Vec<crate::alert::AlertConfig>,
+    /// `--witness FILE`, added to the config's witnesses.
+    pub witness: Vec<PathBuf>,
+}
+
+/// One tenant's outcome.
+#[derive(Debug)]
+pub struct TenantRun {
+    /// Tenant.
+    pub tenant: String,
+    /// The check.
+    pub check: CheckRun,
+    /// The rendered text report, when `text` is among the formats.
+    pub text: Option<String>,
+    /// The package.
+    pub written: Written,
+    /// The store's verdict on the tenant's chain after the write.
+    pub verified: crate::evidence::VerifyReport,
+}
+
+/// Sends the alerts of a run whose evidence is already stored, records the outcomes in the
+/// report, and keeps an operational log of them in the store (`<tenant>/alerts/<run>.json`,
+/// outside the evidence chain: the package was sealed before the alerts went out).
+fn alert(
+    config: &Config,
+    o: &RunOverrides,
+    store: &dyn Store,
+    signer: &Signer25519,
+    run: &mut TenantRun,
+    retain: &str,
+) -> Result<()> {
+    let sinks: Vec<_> = config.alerts.iter().chain(&o.alerts).cloned().collect();
+    if sinks.is_empty() {
+        return Ok(());
+    }
+    let report = &mut run.check.report;
+    report.alerts = crate::alert::send_alerts(report, &sinks);
+    let log = json!({
+        "run_id": report.run.id,
+        "manifest": run.written.manifest_key,
+        "sent_at": crate::check::rfc3339(time::OffsetDateTime::now_utc()),
+        "alerts": report.alerts,
+    });
+    let key = format!("{}/alerts/{}.json", run.tenant, report.run.id);
+    store.create(&key, &crate::evidence::manifest::signed_record(signer, log), retain)?;
+    Ok(())
+}
+
+/// Runs the daily job for every selected tenant. A tenant whose job cannot be done stops
+/// the run with its error (evidence already written for earlier tenants stays).
+pub fn run(config: &Config, o: &RunOverrides) -> Result<Vec<TenantRun>> {
+    let store = open_store(config, &o.store)?;
+    let key = signing_key(config, &o.store)?;
+    let tenants = select_tenants(config, o)?;
+    let mut out = Vec::new();
+    for t in tenants {
+        let mut r = run_tenant(config, o, &t, store.as_ref(), &key)?;
+        let retain = crate::check::rfc3339(
+            time::OffsetDateTime::now_utc()
+                + time::Duration::days(i64::from(o.retention_days.unwrap_or(config.store.retention_days))),
+        );
+        alert(config, o, store.as_ref(), &key, &mut r, &retain)?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// The overall exit code: 2 when a chain failed verification, 1 when a gate failed.
+pub fn exit_code(runs: &[TenantRun]) -> u8 {
+    if runs.iter().any(|r| !r.verified.ok()) {
+        2
+    } else if runs.iter().any(|r| r.check.report.gate.result == GateResult::Fail) {
+        1
+    } else {
+        0
+    }
+}
+
+fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>> {
+    let mut tenants = config.tenants.clone();
+    if let Some(want) = &o.tenant {
+        tenants.retain(|t| &t.name == want);
+        if tenants.is_empty() && o.snapshot.is_none() {
+            return Err(Error::Usage { message: format!("tenant {want} is not in the config"), help: None });
+        }
+    }
+    if let Some(snap) = &o.snapshot {
+        // A one-off run of one snapshot: the tenant comes from the snapshot itself.
+        let s = crate::snapshot::Snapshot::from_file(snap)?;
+        let from_config = tenants.iter().find(|t| t.name == s.metadata.tenant).cloned();
+        if tenants.len() > 1 && o.tenant.is_none() {
+            return Err(Error::Usage {
+                message: "--snapshot with a config of several tenants needs --tenant".into(),
+                help: None,
+            });
+        }
+        let mut t = from_config.unwrap_or_else(|| TenantConfig {
+            region: s.metadata.region.clone(),
+            ..TenantConfig::named(&s.metadata.tenant, &s.metadata.platform)
+        });
+        t.snapshot = Some(snap.clone());
+        return Ok(vec![t]);
+    }
+    if tenants.is_empty() {
+        return Err(Error::Usage {
+            message: "no tenants: give --snapshot FILE or [[tenants]] in the config".into(),
+            help: None,
+        });
+    }
+    Ok(tenants)
+}
+
+/// Collects a tenant's snapshot from its platform's API, with the credentials its config names.
+fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
+    let auth = tenant_auth(t)?;
+    eprintln!("driftgate: collecting tenant {} from {}", t.name, t.platform);
+    crate::collect::collect(&crate::collect::CollectOptions {
+        platform: t.platform.clone(),
+        region: t.region.clone(),
+        tenant: t.name.clone(),
+        base_url: t.base_url.clone(),
+        auth_url: t.auth_url.clone(),
+        resources: t.resources.clone(),
+        settle_minutes: t.settle_minutes,
+        concurrency: 4,
+        auth,
+        tenant_id: t.tenant_id.clone(),
+        identity_url: t.identity_url.clone(),
+        api_version: t.api_version.clone(),
+        page_size: t.page_size,
+        progress: true,
+    })
+}
+
+fn run_tenant(
+    config: &Config,
+    o: &RunOverrides,
+    t: &TenantConfig,
+    store: &dyn Store,
+    key: &Signer25519,
+) -> Result<TenantRun> {
+    let (mut opts, source) = match &t.snapshot {
+        Some(p) => (CheckOptions::new(p), p.display().to_string()),
+        None => {
+            let collected = collect_tenant(t)?;
+            let source = collected.metadata.extra.get("api_base_url").and_then(Value::as_str).unwrap_or("").to_string();
+            let mut opts = CheckOptions::new(format!("<collected from {source}>"));
+            opts.collected = Some(collected);
+            (opts, source)
+        }
+    };
+    opts.policies = o.policies.clone().unwrap_or_else(|| config.check.policies.clone());
+    opts.baseline = match o.baseline.as_ref().or(t.baseline.as_ref()) {
+        Some(b) => BaselineChoice::Given(BaselineSource::parse(b)?),
+        None => BaselineChoice::Auto(config.check.baselines.clone()),
+    };
+    opts.fail_on = config.check.fail_on.iter().filter_map(|f| FailOn::parse(f)).collect();
+    // The audit stream's checkpoint, for the audit-lag rule (CC7.2).
+    if let Some(cp) = crate::audit::read_checkpoint(store, &t.name)? {
+        opts.run_context.insert(
+            "audit".into(),
+            json!({"checkpoint": cp.checkpoint, "last_success": cp.written_at, "stream": crate::audit::stream(&t.name)}),
+        );
+    }
+    opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
+    let check = run_check(&opts)?;
+    let report = &check.report;
+
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let raw = check.raw.as_ref().ok_or_else(|| Error::Usage {
+        message: "the check kept no raw snapshot for the evidence package".into(),
+        help: None,
+    })?;
+    files.insert("snapshot.raw.json".into(), crate::canonical::to_pretty(&raw.to_value()).into_bytes());
+    files.insert(
+        "snapshot.normalized.json".into(),
+        crate::canonical::to_pretty(&check.normalized.to_value()).into_bytes(),
+    );
+    let mut text = None;
+    let mut formats = vec!["json".to_string()];
+    formats.extend(config.check.formats.iter().filter(|f| *f != "json").cloned());
+    for f in &formats {
+        if let Some(r) = renderer(f) {
+            let rendered = r.render(report);
+            if f == "text" {
+                text = Some(rendered.clone());
+            }
+            files.insert(r.file_name().to_string(), rendered.into_bytes());
+        }
+    }
+    let mut by_type: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for q in &check.gated.quarantine {
+        by_type.entry(&q.resource_type).or_default().push(json!({
+            "resource_type": q.resource_type, "resource_id": q.resource_id, "schema": q.schema,
+            "errors": q.errors, "item": q.item,
+        }));
+    }
+    for (rtype, records) in by_type {
+        files.insert(
+            format!("quarantine/{rtype}.json"),
+            crate::canonical::to_pretty(&Value::Array(records)).into_bytes(),
+        );
+    }
+    let meta = &check.normalized.metadata;
+    let input = PackageInput {
+        tenant: report.snapshot.tenant.clone(),
+        platform: report.snapshot.platform.clone(),
+        run_id: report.run.id.clone(),
+        collection_id: meta.collection_id.clone().unwrap_or_else(|| report.run.id.clone()),
+        files,
+        collector: json!({
+            "name": meta.extra.get("collector").and_then(|c| c.get("name")).cloned().unwrap_or(json!("snapshot-file")),
+            "version": meta.extra.get("collector").and_then(|c| c.get("version")).cloned().unwrap_or(Value::Null),
+            "snapshot": source,
+            "collected_at": meta.collected_at,
+            "service_account_id": meta.service_account_id,
+        }),
+        endpoints: meta.extra.get("endpoints").cloned().unwrap_or(json!([])),
+        record_counts: report.snapshot.resources.clone(),
+        snapshot_sha256: report.snapshot.sha256.clone(),
+        policy_bundle_sha256: report.policy_bundle.sha256.clone(),
+        baseline_sha256: report.baseline.as_ref().map(|b| b.sha256.clone()),
+        retention_days: o.retention_days.unwrap_or(config.store.retention_days),
+        object: Default::default(),
+        forensic: None,
+    };
+    let written = write_package(store, key, input, time::OffsetDateTime::now_utc())?;
+    crate::evidence::witness::record(&config.witnesses(&o.witness), key, &t.name, &written)?;
+    let verified = verify_store(
+        store,
+        &VerifyOptions { tenant: Some(t.name.clone()), public_key: Some(key.public()), ..Default::default() },
+    )?;
+    Ok(TenantRun { tenant: t.name.clone(), check, text, written, verified })
+}
