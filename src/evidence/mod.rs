@@ -12,6 +12,9 @@ pub mod witness;
 
 pub use keys::{PublicKey, Signer25519};
 pub use manifest::{ChainEntry, Manifest};
-pub use package::{roll_forward, write_package, PackageInput, Written, VERIFIER_SCRIPT};
+pub use package::{
+    daily_package_files, roll_forward, write_package, PackageInput, Written, NORMALIZED_SNAPSHOT_FILE, QUARANTINE_DIR,
+    RAW_SNAPSHOT_FILE, VERIFIER_SCRIPT,
+};
 pub use verify::{verify_store, Problem, VerifyOptions, VerifyReport, WitnessHead};
 pub use witness::WitnessConfig;

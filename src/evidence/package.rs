@@ -10,6 +10,42 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
+/// What a daily package holds: the snapshot as collected (secrets redacted) and normalized,
+/// the report in each stored format, and the quarantined items by type. Names in a package
+/// are these and nothing else; report locations point into the normalized snapshot.
+pub const RAW_SNAPSHOT_FILE: &str = "snapshot.raw.json";
+/// The normalized snapshot (canonical, pretty-printed) in a daily package.
+pub const NORMALIZED_SNAPSHOT_FILE: &str = "snapshot.normalized.json";
+/// The directory of quarantined items (`quarantine/<type>.json`) in a daily package.
+pub const QUARANTINE_DIR: &str = "quarantine";
+
+/// The files of a daily package for `check`: its snapshots, the rendered reports (file name,
+/// bytes) and the quarantine.
+pub fn daily_package_files(
+    check: &crate::check::CheckRun,
+    reports: impl IntoIterator<Item = (String, Vec<u8>)>,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let raw = check.raw.as_ref().ok_or_else(|| Error::Usage {
+        message: "the check kept no raw snapshot for the evidence package".into(),
+        help: None,
+    })?;
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    files.insert(RAW_SNAPSHOT_FILE.into(), canonical::to_pretty(&raw.to_value()).into_bytes());
+    files.insert(NORMALIZED_SNAPSHOT_FILE.into(), canonical::to_pretty(&check.normalized.to_value()).into_bytes());
+    files.extend(reports);
+    let mut by_type: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for q in &check.gated.quarantine {
+        by_type.entry(&q.resource_type).or_default().push(json!({
+            "resource_type": q.resource_type, "resource_id": q.resource_id, "schema": q.schema,
+            "errors": q.errors, "item": q.item,
+        }));
+    }
+    for (rtype, records) in by_type {
+        files.insert(format!("{QUARANTINE_DIR}/{rtype}.json"), canonical::to_pretty(&Value::Array(records)).into_bytes());
+    }
+    Ok(files)
+}
+
 /// The standalone verifier written into every store root.
 pub const VERIFIER_SCRIPT: &str = include_str!("verify_evidence.py");
 

@@ -10,7 +10,6 @@ use crate::evidence::store::Store;
 use crate::evidence::{verify_store, write_package, PackageInput, Signer25519, VerifyOptions, Written};
 use crate::report::{renderer, FailOn, GateResult};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -198,41 +197,15 @@ fn run_tenant(
     let check = run_check(&opts)?;
     let report = &check.report;
 
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let raw = check.raw.as_ref().ok_or_else(|| Error::Usage {
-        message: "the check kept no raw snapshot for the evidence package".into(),
-        help: None,
-    })?;
-    files.insert("snapshot.raw.json".into(), crate::canonical::to_pretty(&raw.to_value()).into_bytes());
-    files.insert(
-        "snapshot.normalized.json".into(),
-        crate::canonical::to_pretty(&check.normalized.to_value()).into_bytes(),
-    );
-    let mut text = None;
     let mut formats = vec!["json".to_string()];
     formats.extend(config.check.formats.iter().filter(|f| *f != "json").cloned());
-    for f in &formats {
-        if let Some(r) = renderer(f) {
-            let rendered = r.render(report);
-            if f == "text" {
-                text = Some(rendered.clone());
-            }
-            files.insert(r.file_name().to_string(), rendered.into_bytes());
-        }
-    }
-    let mut by_type: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for q in &check.gated.quarantine {
-        by_type.entry(&q.resource_type).or_default().push(json!({
-            "resource_type": q.resource_type, "resource_id": q.resource_id, "schema": q.schema,
-            "errors": q.errors, "item": q.item,
-        }));
-    }
-    for (rtype, records) in by_type {
-        files.insert(
-            format!("quarantine/{rtype}.json"),
-            crate::canonical::to_pretty(&Value::Array(records)).into_bytes(),
-        );
-    }
+    let rendered: Vec<(&str, &str, String)> =
+        formats.iter().filter_map(|f| renderer(f)).map(|r| (r.name(), r.file_name(), r.render(report))).collect();
+    let text = rendered.iter().find(|(format, ..)| *format == "text").map(|(.., t)| t.clone());
+    let files = crate::evidence::daily_package_files(
+        &check,
+        rendered.into_iter().map(|(_, name, t)| (name.to_string(), t.into_bytes())),
+    )?;
     let meta = &check.normalized.metadata;
     let input = PackageInput {
         tenant: report.snapshot.tenant.clone(),

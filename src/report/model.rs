@@ -303,7 +303,7 @@ pub struct Finding {
 }
 
 /// The file name of the normalized snapshot in an evidence package, which locations refer to.
-pub const NORMALIZED_SNAPSHOT_FILE: &str = "snapshot.normalized.json";
+pub use crate::evidence::NORMALIZED_SNAPSHOT_FILE;
 
 /// A place in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
