@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::evidence::store::S3Settings;
+use crate::platform::Platform;
 use crate::report::{FailOn, FORMATS};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -139,7 +140,7 @@ pub struct TenantConfig {
     /// Tenant name (the baseline's file name and the store's top-level directory).
     pub name: String,
     /// `genesys-cloud` or `nice-cxone`.
-    pub platform: String,
+    pub platform: Platform,
     /// Region or domain.
     #[serde(default)]
     pub region: Option<String>,
@@ -179,11 +180,17 @@ pub struct TenantConfig {
 }
 
 impl TenantConfig {
+    /// How the tenant signs in to its platform's API (the credentials its config names, or
+    /// the platform's default variables).
+    pub fn auth(&self) -> Result<crate::collect::api::Auth> {
+        self.platform.auth(&self.credentials.clone().unwrap_or_default())
+    }
+
     /// A tenant with nothing but its name and platform set.
-    pub fn named(name: &str, platform: &str) -> TenantConfig {
+    pub fn named(name: &str, platform: Platform) -> TenantConfig {
         TenantConfig {
             name: name.to_string(),
-            platform: platform.to_string(),
+            platform,
             region: None,
             snapshot: None,
             baseline: None,

@@ -24,6 +24,7 @@ pub mod fsutil;
 pub mod input;
 pub mod jobs;
 pub mod normalize;
+pub mod platform;
 pub mod policy;
 pub mod report;
 pub mod schema;

@@ -20,7 +20,7 @@ fn report(snapshot: &str) -> Report {
 
 fn sink(kind: &str, url: &str) -> AlertConfig {
     AlertConfig {
-        kind: kind.into(),
+        kind: driftgate::alert::SinkKind::from_name(kind).unwrap(),
         url: url.into(),
         token_env: None,
         sourcetype: None,

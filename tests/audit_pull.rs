@@ -214,7 +214,7 @@ fn library_pull(
     let masker = Masker::new(MaskKey::new(MASK_KEY.as_bytes().to_vec(), "test")?, &[], &[])?;
     let opts = PullOptions {
         tenant: TENANT.into(),
-        platform: "genesys-cloud".into(),
+        platform: driftgate::platform::Platform::GenesysCloud,
         since: Some(from),
         until: Some(to),
         backfill: false,

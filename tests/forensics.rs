@@ -329,7 +329,7 @@ fn forensic_objects_on_s3_are_under_legal_hold_with_the_incident_metadata() {
         driftgate::collect::api::Credentials { client_id: CLIENT_ID.into(), client_secret: CLIENT_SECRET.into() };
     let api = driftgate::collect::connect(None, Some(&emu.url), None, creds.clone()).unwrap();
     let snapshot_from = driftgate::collect::CollectOptions {
-        platform: "genesys-cloud".into(),
+        platform: driftgate::platform::Platform::GenesysCloud,
         region: None,
         tenant: "acme-corp".into(),
         base_url: Some(emu.url.clone()),
@@ -346,7 +346,7 @@ fn forensic_objects_on_s3_are_under_legal_hold_with_the_incident_metadata() {
     };
     let opts = driftgate::forensics::ForensicOptions {
         tenant: "acme-corp".into(),
-        platform: "genesys-cloud".into(),
+        platform: driftgate::platform::Platform::GenesysCloud,
         incident: "INC-9".into(),
         subject: DANA.into(),
         client: None,

@@ -20,7 +20,7 @@ pub use http::{redacted_target, Delivery};
 #[serde(deny_unknown_fields)]
 pub struct AlertConfig {
     /// `webhook`, `slack` or `splunk`.
-    pub kind: String,
+    pub kind: SinkKind,
     /// Where to send (for Splunk, the HEC event endpoint `.../services/collector/event`).
     pub url: String,
     /// Name of the environment variable holding the token (Splunk HEC token; a bearer token
@@ -58,15 +58,19 @@ impl AlertConfig {
                     .into(),
             ),
         })?;
+        let kind = SinkKind::from_name(kind).ok_or_else(|| Error::Usage {
+            message: format!("alert kind {kind:?} is not webhook, slack or splunk"),
+            help: None,
+        })?;
         let token_env = match kind {
-            "splunk" => Some("DRIFTGATE_SPLUNK_TOKEN".to_string()),
-            "webhook" if std::env::var_os("DRIFTGATE_WEBHOOK_TOKEN").is_some() => {
+            SinkKind::Splunk => Some("DRIFTGATE_SPLUNK_TOKEN".to_string()),
+            SinkKind::Webhook if std::env::var_os("DRIFTGATE_WEBHOOK_TOKEN").is_some() => {
                 Some("DRIFTGATE_WEBHOOK_TOKEN".to_string())
             }
             _ => None,
         };
         let c = AlertConfig {
-            kind: kind.to_string(),
+            kind,
             url: url.to_string(),
             token_env,
             sourcetype: None,
@@ -83,9 +87,6 @@ impl AlertConfig {
     /// Checks the kind, the URL and the triggers.
     pub fn validate(&self) -> Result<()> {
         let bad = |message: String| Error::Usage { message, help: None };
-        if !matches!(self.kind.as_str(), "webhook" | "slack" | "splunk") {
-            return Err(bad(format!("alert kind {:?} is not webhook, slack or splunk", self.kind)));
-        }
         let url = reqwest::Url::parse(&self.url).map_err(|e| bad(format!("alert URL is not a URL: {e}")))?;
         if !matches!(url.scheme(), "https" | "http") {
             return Err(bad(format!("alert URL scheme {} is not http(s)", url.scheme())));
@@ -120,106 +121,157 @@ impl AlertConfig {
     }
 }
 
-/// A destination for alerts.
-pub trait Sink {
-    /// The kind, for the outcome.
-    fn kind(&self) -> &'static str;
-    /// The request bodies to send for `report` (more than one when a sink batches), with
-    /// their content type.
-    fn bodies(&self, report: &Report) -> Vec<(String, &'static str)>;
+/// Events per request to a batching sink (Splunk HEC, audit events to a webhook).
+pub(crate) const BATCH: usize = 500;
+
+/// What goes out to a sink. Every message anything sends leaves through [`deliver`].
+#[derive(Debug, Clone, Copy)]
+pub enum Message<'a> {
+    /// A check's report (the run's alert).
+    Report(&'a Report),
+    /// A one-off notice (a retention warning, a witnessed chain head): `kind` names it,
+    /// `message` says it, `fields` add detail.
+    Notice {
+        /// What it is (`audit_retention`, `witness_head`).
+        kind: &'a str,
+        /// One line for people.
+        message: &'a str,
+        /// The detail.
+        fields: &'a serde_json::Value,
+    },
+    /// A stored batch of a tenant's audit events: (eventDate, id, the event's JSON line).
+    AuditEvents {
+        /// Tenant.
+        tenant: &'a str,
+        /// The events.
+        events: &'a [(String, String, Vec<u8>)],
+    },
 }
 
-fn sink_for(c: &AlertConfig) -> Box<dyn Sink> {
-    match c.kind.as_str() {
-        "slack" => Box::new(slack::Slack),
-        "splunk" => Box::new(splunk::Splunk {
-            sourcetype: c.sourcetype.clone().unwrap_or_else(|| "driftgate".into()),
-            index: c.index.clone(),
-        }),
-        _ => Box::new(webhook::Webhook),
+/// A destination: how a [`Message`] becomes request bodies (more than one when the sink
+/// batches), each with its content type.
+pub trait Sink {
+    /// The request bodies for `message`.
+    fn bodies(&self, message: &Message<'_>) -> Vec<(String, &'static str)>;
+}
+
+/// The kinds of sink; one file each, registered in [`sink_for`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SinkKind {
+    /// A generic JSON webhook.
+    Webhook,
+    /// A Slack-compatible incoming webhook.
+    Slack,
+    /// Splunk HTTP Event Collector.
+    Splunk,
+}
+
+impl SinkKind {
+    /// Every kind.
+    pub const ALL: [SinkKind; 3] = [SinkKind::Webhook, SinkKind::Slack, SinkKind::Splunk];
+
+    /// Its name in configs and flags.
+    pub fn name(self) -> &'static str {
+        match self {
+            SinkKind::Webhook => "webhook",
+            SinkKind::Slack => "slack",
+            SinkKind::Splunk => "splunk",
+        }
+    }
+
+    /// The kind of a name.
+    pub fn from_name(name: &str) -> Option<SinkKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The variable a token comes from when the config names none.
+    fn default_token_env(self) -> Option<&'static str> {
+        match self {
+            SinkKind::Splunk => Some("DRIFTGATE_SPLUNK_TOKEN"),
+            _ => None,
+        }
+    }
+
+    /// The `Authorization` header for `token`: Splunk's own scheme, a bearer token otherwise.
+    fn authorization(self, token: &str) -> String {
+        match self {
+            SinkKind::Splunk => format!("Splunk {token}"),
+            _ => format!("Bearer {token}"),
+        }
     }
 }
 
-/// Sends one alert per configured sink and returns what each did. Never fails: errors are
-/// outcomes.
+impl std::fmt::Display for SinkKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn sink_for(c: &AlertConfig) -> Box<dyn Sink> {
+    match c.kind {
+        SinkKind::Webhook => Box::new(webhook::Webhook),
+        SinkKind::Slack => Box::new(slack::Slack),
+        SinkKind::Splunk => Box::new(splunk::Splunk { sourcetype: c.sourcetype.clone(), index: c.index.clone() }),
+    }
+}
+
+/// Delivers `message` to the sink `c` describes and says what happened. Never fails: errors
+/// are outcomes (only the scheme and host of the URL are recorded).
+pub fn deliver(c: &AlertConfig, message: &Message<'_>) -> AlertOutcome {
+    let outcome = |status: &str, attempts: u32, error: Option<String>| AlertOutcome {
+        sink: c.kind.name().to_string(),
+        target: http::redacted_target(&c.url),
+        status: status.into(),
+        attempts,
+        error,
+    };
+    let var = c.token_env.as_deref().or(c.kind.default_token_env());
+    let token = var.and_then(|v| std::env::var(v).ok());
+    if c.kind == SinkKind::Splunk && token.is_none() {
+        return outcome("failed", 0, Some(format!("no Splunk HEC token: set {}", var.unwrap_or_default())));
+    }
+    let auth = token.map(|t| c.kind.authorization(&t));
+    let delivery = c.delivery();
+    let mut attempts = 0;
+    for (body, content_type) in sink_for(c).bodies(message) {
+        match delivery.post(&c.url, body, content_type, auth.as_deref()) {
+            Ok(n) => attempts += n,
+            Err((n, error)) => return outcome("failed", attempts + n, Some(error)),
+        }
+    }
+    outcome("sent", attempts, None)
+}
+
+/// Sends one alert per configured sink whose triggers the report meets, and returns what
+/// each did.
 pub fn send_alerts(report: &Report, configs: &[AlertConfig]) -> Vec<AlertOutcome> {
     configs
         .iter()
         .map(|c| {
-            let target = http::redacted_target(&c.url);
-            if !c.triggered(report) {
-                return AlertOutcome {
-                    sink: c.kind.clone(),
-                    target,
+            if c.triggered(report) {
+                deliver(c, &Message::Report(report))
+            } else {
+                AlertOutcome {
+                    sink: c.kind.name().to_string(),
+                    target: http::redacted_target(&c.url),
                     status: "skipped".into(),
                     attempts: 0,
                     error: None,
-                };
-            }
-            let token = c.token_env.as_ref().and_then(|v| std::env::var(v).ok());
-            if c.kind == "splunk" && token.is_none() {
-                let var = c.token_env.clone().unwrap_or_default();
-                return AlertOutcome {
-                    sink: c.kind.clone(),
-                    target,
-                    status: "failed".into(),
-                    attempts: 0,
-                    error: Some(format!("no Splunk HEC token: set {var}")),
-                };
-            }
-            let auth = token.map(|t| if c.kind == "splunk" { format!("Splunk {t}") } else { format!("Bearer {t}") });
-            let sink = sink_for(c);
-            let delivery = c.delivery();
-            let mut attempts = 0;
-            for (body, content_type) in sink.bodies(report) {
-                match delivery.post(&c.url, body, content_type, auth.as_deref()) {
-                    Ok(n) => attempts += n,
-                    Err((n, error)) => {
-                        return AlertOutcome {
-                            sink: c.kind.clone(),
-                            target,
-                            status: "failed".into(),
-                            attempts: attempts + n,
-                            error: Some(error),
-                        }
-                    }
                 }
             }
-            AlertOutcome { sink: c.kind.clone(), target, status: "sent".into(), attempts, error: None }
         })
         .collect()
 }
 
-/// Sends a one-off notice (not a check report) to every sink: `kind` names it, `message`
-/// says it, `fields` add detail. Never fails: errors are outcomes.
+/// Sends a one-off notice (not a check report) to every sink.
 pub fn send_notice(
     configs: &[AlertConfig],
     kind: &str,
     message: &str,
     fields: &serde_json::Value,
 ) -> Vec<AlertOutcome> {
-    configs
-        .iter()
-        .map(|c| {
-            let target = http::redacted_target(&c.url);
-            let token = c.token_env.as_ref().and_then(|v| std::env::var(v).ok());
-            let body = match c.kind.as_str() {
-                "slack" => serde_json::json!({"text": format!(":warning: driftgate: {message}")}),
-                "splunk" => serde_json::json!({
-                    "host": "driftgate", "source": "driftgate", "sourcetype": c.sourcetype.clone().unwrap_or_else(|| "driftgate".into()),
-                    "event": {"kind": kind, "message": message, "data": fields}
-                }),
-                _ => serde_json::json!({"kind": format!("driftgate.{kind}"), "message": message, "data": fields}),
-            };
-            let auth = token.map(|t| if c.kind == "splunk" { format!("Splunk {t}") } else { format!("Bearer {t}") });
-            match c.delivery().post(&c.url, body.to_string(), "application/json", auth.as_deref()) {
-                Ok(n) => AlertOutcome { sink: c.kind.clone(), target, status: "sent".into(), attempts: n, error: None },
-                Err((n, e)) => {
-                    AlertOutcome { sink: c.kind.clone(), target, status: "failed".into(), attempts: n, error: Some(e) }
-                }
-            }
-        })
-        .collect()
+    configs.iter().map(|c| deliver(c, &Message::Notice { kind, message, fields })).collect()
 }
 
 /// The few most important findings, for messages with room for a handful.

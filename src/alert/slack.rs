@@ -1,6 +1,6 @@
 //! `slack`: a Slack-compatible incoming webhook message (Block Kit) with a text fallback.
 
-use super::Sink;
+use super::{Message, Sink};
 use crate::report::{GateResult, Report};
 use serde_json::json;
 
@@ -8,11 +8,21 @@ use serde_json::json;
 pub struct Slack;
 
 impl Sink for Slack {
-    fn kind(&self) -> &'static str {
-        "slack"
+    fn bodies(&self, message: &Message<'_>) -> Vec<(String, &'static str)> {
+        let body = match *message {
+            Message::Report(r) => report(r),
+            Message::Notice { message, .. } => json!({"text": format!(":warning: driftgate: {message}")}),
+            Message::AuditEvents { tenant, events } => {
+                json!({"text": format!("driftgate: {} audit event(s) of {tenant} stored", events.len())})
+            }
+        };
+        vec![(body.to_string(), "application/json")]
     }
+}
 
-    fn bodies(&self, r: &Report) -> Vec<(String, &'static str)> {
+/// The message of a report: a header, the summary, the top findings or drift, the run.
+fn report(r: &Report) -> serde_json::Value {
+    {
         let s = &r.summary;
         let verdict = if r.gate.result == GateResult::Pass { "passed" } else { "FAILED" };
         let headline = format!("driftgate: {} ({}) gate {verdict}", r.snapshot.tenant, r.snapshot.platform);
@@ -43,6 +53,6 @@ impl Sink for Slack {
             blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": items.join("\n")}}));
         }
         blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!("run `{}` · configuration sha256 `{}`", r.run.id, &r.snapshot.sha256[..12.min(r.snapshot.sha256.len())])}]}));
-        vec![(json!({"text": headline, "blocks": blocks}).to_string(), "application/json")]
+        json!({"text": headline, "blocks": blocks})
     }
 }

@@ -1,18 +1,36 @@
 //! `webhook`: one JSON document (`driftgate.alert/v1`) with the summary and the top items.
 
-use super::Sink;
+use super::{Message, Sink};
 use crate::report::{ControlStatus, Report};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// A generic JSON webhook.
 pub struct Webhook;
 
 impl Sink for Webhook {
-    fn kind(&self) -> &'static str {
-        "webhook"
+    fn bodies(&self, message: &Message<'_>) -> Vec<(String, &'static str)> {
+        match *message {
+            Message::Report(r) => vec![(report(r).to_string(), "application/json")],
+            Message::Notice { kind, message, fields } => vec![(
+                json!({"kind": format!("driftgate.{kind}"), "message": message, "data": fields}).to_string(),
+                "application/json",
+            )],
+            Message::AuditEvents { tenant, events } => events
+                .chunks(super::BATCH)
+                .map(|c| {
+                    let list: Vec<Value> =
+                        c.iter().map(|(_, _, l)| serde_json::from_slice(l).unwrap_or(Value::Null)).collect();
+                    let doc = json!({"kind": "driftgate.audit-events", "tenant": tenant, "events": list});
+                    (doc.to_string(), "application/json")
+                })
+                .collect(),
+        }
     }
+}
 
-    fn bodies(&self, r: &Report) -> Vec<(String, &'static str)> {
+/// The `driftgate.alert/v1` document of a report.
+fn report(r: &Report) -> Value {
+    {
         let controls: Vec<_> = r
             .controls
             .iter()
@@ -41,6 +59,6 @@ impl Sink for Webhook {
             "top_drift": drift,
             "quarantined": r.quarantine.iter().take(10).map(|q| json!({"resource_type": q.resource_type, "resource_id": q.resource_id})).collect::<Vec<_>>(),
         });
-        vec![(doc.to_string(), "application/json")]
+        doc
     }
 }

@@ -92,8 +92,8 @@ impl AuditConfig {
         }
         for s in &self.sinks {
             s.validate()?;
-            if !matches!(s.kind.as_str(), "splunk" | "webhook") {
-                return bad(&format!("sink kind {:?}: audit batches go to splunk or webhook", s.kind));
+            if !matches!(s.kind, crate::alert::SinkKind::Splunk | crate::alert::SinkKind::Webhook) {
+                return bad(&format!("sink kind {}: audit batches go to splunk or webhook", s.kind));
             }
         }
         Ok(())
@@ -230,7 +230,7 @@ pub struct PullOptions {
     /// Tenant.
     pub tenant: String,
     /// Platform (`genesys-cloud`).
-    pub platform: String,
+    pub platform: crate::platform::Platform,
     /// Start here instead of at the checkpoint minus the overlap.
     pub since: Option<OffsetDateTime>,
     /// End here instead of now.
@@ -296,7 +296,7 @@ pub fn pull(
     opts: &PullOptions,
     now: OffsetDateTime,
 ) -> Result<PullOutcome> {
-    if opts.platform != "genesys-cloud" {
+    if !opts.platform.has_audit_api() {
         return Err(Error::Usage {
             message: format!("audit pull from {} is not built yet", opts.platform),
             help: Some("audit pull reads the Genesys Cloud audit API".into()),
@@ -460,7 +460,7 @@ pub fn pull(
             key,
             PackageInput {
                 tenant: stream.clone(),
-                platform: opts.platform.clone(),
+                platform: opts.platform.name().to_string(),
                 run_id: if count > 1 { format!("{run_id}.{}", i + 1) } else { run_id.clone() },
                 collection_id: format!("audit-{}-{}", stamp(a), stamp(b)),
                 files,
@@ -524,62 +524,22 @@ pub fn pull(
 /// Sends a stored batch's events to the sinks; what failed, as warnings. The store is the
 /// record: a failed delivery never undoes a batch.
 fn send_batch(sinks: &[AlertConfig], tenant: &str, events: &[(String, String, Vec<u8>)]) -> Vec<String> {
-    let mut warnings = Vec::new();
     if events.is_empty() {
-        return warnings;
+        return Vec::new();
     }
-    for s in sinks {
-        let token = s.token_env.as_ref().and_then(|v| std::env::var(v).ok());
-        let (auth, bodies): (Option<String>, Vec<String>) = match s.kind.as_str() {
-            "splunk" => {
-                let Some(t) = token else {
-                    warnings.push(format!(
-                        "splunk sink: no HEC token in {}",
-                        s.token_env.clone().unwrap_or_else(|| "DRIFTGATE_SPLUNK_TOKEN".into())
-                    ));
-                    continue;
-                };
-                let sourcetype = s.sourcetype.clone().unwrap_or_else(|| "genesys:cloud:audit".into());
-                let lines: Vec<String> = events
-                    .iter()
-                    .map(|(date, _, line)| {
-                        let event: Value = serde_json::from_slice(line).unwrap_or(Value::Null);
-                        let t = OffsetDateTime::parse(date, &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0);
-                        let mut e = json!({"time": t, "host": "driftgate", "source": format!("driftgate:audit:{tenant}"),
-                                           "sourcetype": sourcetype, "event": event});
-                        if let Some(i) = &s.index {
-                            e["index"] = json!(i);
-                        }
-                        e.to_string()
-                    })
-                    .collect();
-                (Some(format!("Splunk {t}")), lines.chunks(500).map(|c| c.join("\n")).collect())
+    let message = crate::alert::Message::AuditEvents { tenant, events };
+    sinks
+        .iter()
+        .map(|s| crate::alert::deliver(s, &message))
+        .filter(|o| o.status != "sent")
+        .map(|o| {
+            let why = o.error.unwrap_or_default();
+            match o.attempts {
+                0 => format!("{} sink {}: {why}", o.sink, o.target),
+                n => format!("{} sink {}: delivery failed after {n} attempt(s): {why}", o.sink, o.target),
             }
-            _ => {
-                let bodies = events
-                    .chunks(500)
-                    .map(|c| {
-                        let list: Vec<Value> =
-                            c.iter().map(|(_, _, l)| serde_json::from_slice(l).unwrap_or(Value::Null)).collect();
-                        json!({"kind": "driftgate.audit-events", "tenant": tenant, "events": list}).to_string()
-                    })
-                    .collect();
-                (token.map(|t| format!("Bearer {t}")), bodies)
-            }
-        };
-        let delivery = s.delivery();
-        for body in bodies {
-            if let Err((n, why)) = delivery.post(&s.url, body, "application/json", auth.as_deref()) {
-                warnings.push(format!(
-                    "{} sink {}: delivery failed after {n} attempt(s): {why}",
-                    s.kind,
-                    crate::alert::redacted_target(&s.url)
-                ));
-                break;
-            }
-        }
-    }
-    warnings
+        })
+        .collect()
 }
 
 /// A tenant's audit collection at a glance (`driftgate audit status`).

@@ -54,8 +54,8 @@ pub struct PullArgs {
     #[arg(long)]
     backfill: bool,
     /// Platform of a tenant given by flags.
-    #[arg(long, value_parser = ["genesys-cloud"])]
-    platform: Option<String>,
+    #[arg(long, value_parser = super::audit_platform_arg)]
+    platform: Option<driftgate::platform::Platform>,
     #[command(flatten)]
     api: ApiFlags,
     /// Private signing key file (or DRIFTGATE_SIGNING_KEY, or signing.key_file).

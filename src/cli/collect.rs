@@ -1,8 +1,9 @@
 //! `driftgate collect`.
 
 use clap::Args;
-use driftgate::collect::api::{Auth, Credentials};
 use driftgate::collect::{collect, CollectOptions};
+use driftgate::config::CredentialsConfig;
+use driftgate::platform::Platform;
 use driftgate::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,8 +31,8 @@ pub struct ApiFlags {
 #[derive(Debug, Args)]
 pub struct CollectArgs {
     /// Platform.
-    #[arg(long, value_parser = ["genesys-cloud", "nice-cxone"])]
-    platform: String,
+    #[arg(long, value_parser = super::platform_arg)]
+    platform: Platform,
     /// The tenant's name, as baselines and the evidence store call it.
     #[arg(long, value_name = "NAME")]
     tenant: String,
@@ -64,8 +65,7 @@ pub struct CollectArgs {
 }
 
 pub fn run(a: CollectArgs) -> Result<ExitCode> {
-    let cxone = a.platform == "nice-cxone";
-    if !cxone {
+    if a.platform != Platform::NiceCxone {
         for (flag, given) in [
             ("--tenant-id", a.tenant_id.is_some()),
             ("--identity-url", a.identity_url.is_some()),
@@ -80,12 +80,8 @@ pub fn run(a: CollectArgs) -> Result<ExitCode> {
             }
         }
     }
-    let auth = match (&a.api.credentials_file, cxone) {
-        (Some(p), true) => driftgate::collect::cxone::auth_from_file(p)?,
-        (None, true) => driftgate::collect::cxone::auth_from_env()?,
-        (Some(p), false) => Auth::ClientCredentials(Credentials::from_file(p)?),
-        (None, false) => Auth::ClientCredentials(Credentials::from_env("GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET")?),
-    };
+    let auth =
+        a.platform.auth(&CredentialsConfig { secret_file: a.api.credentials_file.clone(), ..Default::default() })?;
     let opts = CollectOptions {
         platform: a.platform,
         region: a.api.region,

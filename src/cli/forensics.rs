@@ -63,8 +63,8 @@ pub struct CollectArgs {
     #[arg(long, value_name = "NAME")]
     collected_by: Option<String>,
     /// Platform of a tenant given by flags.
-    #[arg(long, value_parser = ["genesys-cloud"])]
-    platform: Option<String>,
+    #[arg(long, value_parser = super::audit_platform_arg)]
+    platform: Option<driftgate::platform::Platform>,
     #[command(flatten)]
     api: ApiFlags,
     /// Evidence store: a local directory or s3://bucket/prefix.

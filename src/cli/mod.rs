@@ -59,6 +59,20 @@ enum Command {
 }
 
 /// Parses the command line, runs it, and returns the process exit code.
+/// `--platform`: a platform name (clap lists the parse error).
+pub fn platform_arg(s: &str) -> std::result::Result<driftgate::platform::Platform, String> {
+    driftgate::platform::Platform::from_name(s)
+        .map_err(|_| format!("platforms: {}", driftgate::platform::Platform::names().join(", ")))
+}
+
+/// `--platform` of `audit pull` and `forensics collect`: a platform with an audit query API.
+pub fn audit_platform_arg(s: &str) -> std::result::Result<driftgate::platform::Platform, String> {
+    match platform_arg(s)? {
+        p if p.has_audit_api() => Ok(p),
+        p => Err(format!("{p} has no audit query API")),
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

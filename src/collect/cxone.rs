@@ -103,13 +103,6 @@ pub struct Hosts {
     pub area: Option<String>,
 }
 
-/// Credentials for CXone: an access key, and a registered application when there is one.
-/// Environment: `CXONE_ACCESS_KEY_ID`, `CXONE_ACCESS_KEY_SECRET`, and optionally
-/// `CXONE_CLIENT_ID` / `CXONE_CLIENT_SECRET`.
-pub fn auth_from_env() -> Result<Auth> {
-    auth_from_env_vars(ACCESS_KEY_VARS, APP_VARS, false)
-}
-
 /// The default variables holding the access key id and secret.
 pub const ACCESS_KEY_VARS: (&str, &str) = ("CXONE_ACCESS_KEY_ID", "CXONE_ACCESS_KEY_SECRET");
 

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 /// What to collect, from where.
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
-    /// `genesys-cloud` or `nice-cxone`.
-    pub platform: String,
+    /// The platform.
+    pub platform: crate::platform::Platform,
     /// Genesys: region name or domain (e.g. `eu-west-1` or `mypurecloud.ie`). CXone: the
     /// area (`na1`), when neither discovery nor a base URL is used.
     pub region: Option<String>,
@@ -93,13 +93,9 @@ pub(crate) struct TypeCollection {
 pub fn collect(opts: &CollectOptions) -> Result<Snapshot> {
     crate::snapshot::validate_tenant_name(&opts.tenant)
         .map_err(|why| Error::Usage { message: format!("tenant {:?} {why}", opts.tenant), help: None })?;
-    match opts.platform.as_str() {
-        "genesys-cloud" => collect_genesys(opts),
-        "nice-cxone" => collect_cxone(opts),
-        other => Err(Error::Usage {
-            message: format!("no collector for platform {other:?}"),
-            help: Some("platforms: genesys-cloud, nice-cxone; or pass a snapshot file (--snapshot)".into()),
-        }),
+    match opts.platform {
+        crate::platform::Platform::GenesysCloud => collect_genesys(opts),
+        crate::platform::Platform::NiceCxone => collect_cxone(opts),
     }
 }
 
@@ -263,7 +259,7 @@ fn finish(opts: &CollectOptions, src: Source, results: Vec<(String, TypeCollecti
     let mut snapshot = Snapshot {
         format: SNAPSHOT_FORMAT.to_string(),
         metadata: Metadata {
-            platform: opts.platform.clone(),
+            platform: opts.platform.name().to_string(),
             tenant: opts.tenant.clone(),
             region: Some(domain),
             api_version: Some(api_version),
@@ -276,7 +272,7 @@ fn finish(opts: &CollectOptions, src: Source, results: Vec<(String, TypeCollecti
         extra: BTreeMap::new(),
     };
     let catalog = Catalog::built_in()?;
-    crate::normalize::redact_secrets(&mut snapshot, catalog.platform(&opts.platform)?);
+    crate::normalize::redact_secrets(&mut snapshot, catalog.platform(opts.platform.name())?);
     Ok(snapshot)
 }
 

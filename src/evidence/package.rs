@@ -41,7 +41,10 @@ pub fn daily_package_files(
         }));
     }
     for (rtype, records) in by_type {
-        files.insert(format!("{QUARANTINE_DIR}/{rtype}.json"), canonical::to_pretty(&Value::Array(records)).into_bytes());
+        files.insert(
+            format!("{QUARANTINE_DIR}/{rtype}.json"),
+            canonical::to_pretty(&Value::Array(records)).into_bytes(),
+        );
     }
     Ok(files)
 }

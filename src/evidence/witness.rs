@@ -9,18 +9,45 @@
 use super::keys::Signer25519;
 use super::package::Written;
 use super::verify::WitnessHead;
-use crate::alert::AlertConfig;
+use crate::alert::{AlertConfig, SinkKind};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// Where a witness keeps the heads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum WitnessKind {
+    /// An append-only JSON Lines file (`kind = "file"`).
+    File(FileKind),
+    /// An alert sink (`kind = "webhook"`, `"slack"`, `"splunk"`).
+    Sink(SinkKind),
+}
+
+/// The name `file`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    /// `file`.
+    File,
+}
+
+impl std::fmt::Display for WitnessKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WitnessKind::File(_) => f.write_str("file"),
+            WitnessKind::Sink(k) => k.fmt(f),
+        }
+    }
+}
 
 /// One witness, from `[[witness]]` or `--witness FILE`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WitnessConfig {
     /// `file`, or an alert sink kind: `webhook`, `slack`, `splunk`.
-    pub kind: String,
+    pub kind: WitnessKind,
     /// The file (kind `file`): JSON Lines, appended to and fsynced, never rewritten.
     #[serde(default)]
     pub path: Option<PathBuf>,
@@ -51,7 +78,7 @@ impl WitnessConfig {
     /// A witness file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
         WitnessConfig {
-            kind: "file".into(),
+            kind: WitnessKind::File(FileKind::File),
             path: Some(path.into()),
             url: None,
             token_env: None,
@@ -71,17 +98,17 @@ impl WitnessConfig {
                 "a witness is kind = \"file\" with a path, or a sink kind (webhook, slack, splunk) with a url".into(),
             ),
         };
-        match (self.kind.as_str(), &self.path, &self.url) {
-            ("file", Some(_), None) => Ok(()),
-            ("file", _, _) => Err(bad("a file witness takes a path and no url".into())),
-            (_, Some(_), _) => Err(bad(format!("a {} witness takes a url, not a path", self.kind))),
-            (_, None, _) => self.sink().map(|_| ()),
+        match (self.kind, &self.path, &self.url) {
+            (WitnessKind::File(_), Some(_), None) => Ok(()),
+            (WitnessKind::File(_), _, _) => Err(bad("a file witness takes a path and no url".into())),
+            (WitnessKind::Sink(k), Some(_), _) => Err(bad(format!("a {k} witness takes a url, not a path"))),
+            (WitnessKind::Sink(k), None, _) => self.sink(k).map(|_| ()),
         }
     }
 
-    fn sink(&self) -> Result<AlertConfig> {
+    fn sink(&self, kind: SinkKind) -> Result<AlertConfig> {
         let c = AlertConfig {
-            kind: self.kind.clone(),
+            kind,
             url: self.url.clone().unwrap_or_default(),
             token_env: self.token_env.clone(),
             sourcetype: self.sourcetype.clone(),
@@ -143,9 +170,10 @@ pub fn record(witnesses: &[WitnessConfig], key: &Signer25519, stream: &str, writ
     let head = signed_head(key, stream, written);
     let mut failed = Vec::new();
     for w in witnesses {
-        let outcome = match &w.path {
-            Some(p) => append_to_file(p, &head).map_err(|e| e.to_string()),
-            None => w.sink().map_err(|e| e.to_string()).and_then(|sink| {
+        let outcome = match (w.kind, &w.path) {
+            (WitnessKind::File(_), Some(p)) => append_to_file(p, &head).map_err(|e| e.to_string()),
+            (WitnessKind::File(_), None) => Err("a file witness without a path".to_string()),
+            (WitnessKind::Sink(kind), _) => w.sink(kind).map_err(|e| e.to_string()).and_then(|sink| {
                 let message = format!("chain head of {stream}: sequence {} ({})", head.sequence, head.manifest_sha256);
                 let fields = serde_json::to_value(&head).unwrap_or_default();
                 let sent = crate::alert::send_notice(&[sink], "witness_head", &message, &fields);

@@ -30,7 +30,7 @@ pub struct ForensicOptions {
     /// Tenant.
     pub tenant: String,
     /// Platform (`genesys-cloud`).
-    pub platform: String,
+    pub platform: crate::platform::Platform,
     /// Incident id (`INC-1234`).
     pub incident: String,
     /// The subject's user id.
@@ -173,7 +173,7 @@ pub fn collect_incident(
     opts: &ForensicOptions,
     now: OffsetDateTime,
 ) -> Result<ForensicOutcome> {
-    if opts.platform != "genesys-cloud" {
+    if !opts.platform.has_audit_api() {
         return Err(Error::Usage {
             message: format!("forensic collection from {} is not built yet", opts.platform),
             help: None,
@@ -427,7 +427,7 @@ pub fn collect_incident(
         key,
         PackageInput {
             tenant: stream(&opts.tenant),
-            platform: opts.platform.clone(),
+            platform: opts.platform.name().to_string(),
             run_id,
             collection_id: format!("incident-{}", opts.incident),
             files,
@@ -437,7 +437,7 @@ pub fn collect_incident(
             record_counts: artifacts.iter().map(|a| (a.artifact.clone(), 1usize)).collect(),
             snapshot_sha256: crate::normalize::configuration_digest(&crate::normalize::normalize(
                 snapshot,
-                crate::catalog::Catalog::built_in()?.platform(&opts.platform)?,
+                crate::catalog::Catalog::built_in()?.platform(opts.platform.name())?,
             )),
             policy_bundle_sha256: String::new(),
             baseline_sha256: None,

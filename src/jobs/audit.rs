@@ -1,9 +1,10 @@
 //! `driftgate audit pull|status` over the configuration: which tenants, their credentials,
 //! the store and the witnesses; the pull itself is [`crate::audit`].
 
-use super::{open_store, signing_key, tenant_credentials, StoreFlags};
+use super::{open_store, signing_key, StoreFlags};
 use crate::config::{Config, CredentialsConfig, TenantConfig};
 use crate::error::{Error, Result};
+use crate::platform::Platform;
 use std::path::PathBuf;
 
 /// Flags of `driftgate audit pull|status` over the config.
@@ -12,7 +13,7 @@ pub struct AuditOverrides {
     /// `--tenant`.
     pub tenant: Option<String>,
     /// `--platform` (a tenant given by flags alone).
-    pub platform: Option<String>,
+    pub platform: Option<Platform>,
     /// `--region`.
     pub region: Option<String>,
     /// `--base-url`.
@@ -41,13 +42,13 @@ impl AuditOverrides {
         if let Some(want) = &self.tenant {
             tenants.retain(|t| &t.name == want);
             if tenants.is_empty() {
-                let platform = self.platform.clone().ok_or_else(|| Error::Usage {
+                let platform = self.platform.ok_or_else(|| Error::Usage {
                     message: format!("tenant {want} is not in the config"),
                     help: Some("add it to the config, or describe it with --platform and --region/--base-url".into()),
                 })?;
                 crate::snapshot::validate_tenant_name(want)
                     .map_err(|why| Error::Usage { message: format!("tenant {want:?} {why}"), help: None })?;
-                tenants.push(TenantConfig::named(want, &platform));
+                tenants.push(TenantConfig::named(want, platform));
             }
         }
         if tenants.is_empty() {
@@ -57,8 +58,8 @@ impl AuditOverrides {
             });
         }
         for t in &mut tenants {
-            if let Some(p) = &self.platform {
-                t.platform = p.clone();
+            if let Some(p) = self.platform {
+                t.platform = p;
             }
             if self.region.is_some() {
                 t.region = self.region.clone();
@@ -77,39 +78,36 @@ impl AuditOverrides {
     }
 }
 
-/// Audit pull and forensics read the Genesys audit query API; CXone has no equivalent (its
-/// audit trail is per entity or in BI reports, see the API notes).
-pub(crate) fn no_audit_api(t: &TenantConfig) -> Error {
-    Error::Usage {
-        message: format!("tenant {} is on {}, which has no audit query API", t.name, t.platform),
-        help: Some("audit pull and forensics collect are available for genesys-cloud tenants".into()),
+/// The API client of a tenant whose platform has an audit query API (the audit query flow
+/// is Genesys Cloud's).
+pub(crate) fn audit_api(t: &TenantConfig) -> Result<crate::collect::api::ApiClient> {
+    match t.auth()? {
+        crate::collect::api::Auth::ClientCredentials(c) if t.platform.has_audit_api() => {
+            crate::collect::connect(t.region.as_deref(), t.base_url.as_deref(), t.auth_url.as_deref(), c)
+        }
+        _ => Err(t.platform.no_audit_api(&t.name)),
     }
 }
 
 /// `driftgate audit pull`: the audit delta of every selected tenant into the store.
 pub fn audit_pull(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::audit::PullOutcome>> {
     let tenants = o.tenants(config)?;
-    if let (Some(t), Some(_)) = (tenants.iter().find(|t| t.platform != "genesys-cloud"), &o.tenant) {
-        return Err(no_audit_api(t));
+    if let (Some(t), Some(_)) = (tenants.iter().find(|t| !t.platform.has_audit_api()), &o.tenant) {
+        return Err(t.platform.no_audit_api(&t.name));
     }
     let store = open_store(config, &o.store)?;
     let key = signing_key(config, &o.store)?;
     let masker = config.audit.masker()?;
     let mut out = Vec::new();
     for t in tenants {
-        if t.platform != "genesys-cloud" {
+        if !t.platform.has_audit_api() {
             eprintln!("driftgate: skipping tenant {} ({}): it has no audit query API", t.name, t.platform);
             continue;
         }
-        let api = crate::collect::connect(
-            t.region.as_deref(),
-            t.base_url.as_deref(),
-            t.auth_url.as_deref(),
-            tenant_credentials(&t)?,
-        )?;
+        let api = audit_api(&t)?;
         let opts = crate::audit::PullOptions {
             tenant: t.name.clone(),
-            platform: t.platform.clone(),
+            platform: t.platform,
             since: o.since,
             until: o.until,
             backfill: o.backfill,
@@ -130,15 +128,13 @@ pub fn audit_status(config: &Config, o: &AuditOverrides) -> Result<Vec<crate::au
     let store = open_store(config, &o.store)?;
     let names: Vec<String> = match (&o.tenant, config.tenants.is_empty()) {
         (Some(t), _) => {
-            if let Some(c) = config.tenants.iter().find(|c| &c.name == t && c.platform != "genesys-cloud") {
-                return Err(no_audit_api(c));
+            if let Some(c) = config.tenants.iter().find(|c| &c.name == t && !c.platform.has_audit_api()) {
+                return Err(c.platform.no_audit_api(&c.name));
             }
             vec![t.clone()]
         }
         // Tenants on a platform without an audit query API have no audit stream to report on.
-        (None, false) => {
-            config.tenants.iter().filter(|t| t.platform == "genesys-cloud").map(|t| t.name.clone()).collect()
-        }
+        (None, false) => config.tenants.iter().filter(|t| t.platform.has_audit_api()).map(|t| t.name.clone()).collect(),
         (None, true) => {
             let mut n: Vec<String> = store
                 .list("")?

@@ -1,7 +1,7 @@
 //! The daily job: for one tenant or every tenant of the config, check → signed evidence
 //! package → store → witness → verify, then alerts. Evidence is written whatever the gate says.
 
-use super::{open_store, signing_key, tenant_auth, StoreFlags};
+use super::{open_store, signing_key, StoreFlags};
 use crate::baseline::BaselineSource;
 use crate::check::{run_check, BaselineChoice, CheckOptions, CheckRun};
 use crate::config::{Config, TenantConfig};
@@ -125,10 +125,13 @@ fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>
                 help: None,
             });
         }
-        let mut t = from_config.unwrap_or_else(|| TenantConfig {
-            region: s.metadata.region.clone(),
-            ..TenantConfig::named(&s.metadata.tenant, &s.metadata.platform)
-        });
+        let mut t = match from_config {
+            Some(t) => t,
+            None => TenantConfig {
+                region: s.metadata.region.clone(),
+                ..TenantConfig::named(&s.metadata.tenant, crate::platform::Platform::from_name(&s.metadata.platform)?)
+            },
+        };
         t.snapshot = Some(snap.clone());
         return Ok(vec![t]);
     }
@@ -143,10 +146,10 @@ fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>
 
 /// Collects a tenant's snapshot from its platform's API, with the credentials its config names.
 fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
-    let auth = tenant_auth(t)?;
+    let auth = t.auth()?;
     eprintln!("driftgate: collecting tenant {} from {}", t.name, t.platform);
     crate::collect::collect(&crate::collect::CollectOptions {
-        platform: t.platform.clone(),
+        platform: t.platform,
         region: t.region.clone(),
         tenant: t.name.clone(),
         base_url: t.base_url.clone(),

@@ -1,8 +1,8 @@
 //! `driftgate forensics collect` over the configuration: one incident package for one
 //! tenant; the collection itself is [`crate::forensics`].
 
-use super::audit::{no_audit_api, AuditOverrides};
-use super::{open_store, signing_key, tenant_credentials};
+use super::audit::{audit_api, AuditOverrides};
+use super::{open_store, signing_key};
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -42,22 +42,16 @@ pub fn forensics_collect(
             help: None,
         });
     };
-    if t.platform != "genesys-cloud" {
-        return Err(no_audit_api(t));
+    if !t.platform.has_audit_api() {
+        return Err(t.platform.no_audit_api(&t.name));
     }
     crate::forensics::parse_recipients(&req.recipients)?;
     let store = open_store(config, &o.store)?;
     let key = signing_key(config, &o.store)?;
     let masker = if req.mask { Some(config.audit.masker()?) } else { None };
-    let credentials = tenant_credentials(t)?;
-    let api = crate::collect::connect(
-        t.region.as_deref(),
-        t.base_url.as_deref(),
-        t.auth_url.as_deref(),
-        credentials.clone(),
-    )?;
+    let api = audit_api(t)?;
     let snapshot_from = crate::collect::CollectOptions {
-        platform: t.platform.clone(),
+        platform: t.platform,
         region: t.region.clone(),
         tenant: t.name.clone(),
         base_url: t.base_url.clone(),
@@ -65,7 +59,7 @@ pub fn forensics_collect(
         resources: Vec::new(),
         settle_minutes: None,
         concurrency: 4,
-        auth: crate::collect::api::Auth::ClientCredentials(credentials),
+        auth: t.auth()?,
         tenant_id: None,
         identity_url: None,
         api_version: None,
@@ -74,7 +68,7 @@ pub fn forensics_collect(
     };
     let opts = crate::forensics::ForensicOptions {
         tenant: t.name.clone(),
-        platform: t.platform.clone(),
+        platform: t.platform,
         incident: req.incident.clone(),
         subject: req.subject.clone(),
         client: req.client.clone(),

@@ -7,7 +7,7 @@ pub mod audit;
 pub mod daily;
 pub mod forensics;
 
-use crate::config::{Config, TenantConfig};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::evidence::store::{LocalStore, S3Settings, S3Store, Store};
 use crate::evidence::Signer25519;
@@ -115,40 +115,4 @@ pub(crate) fn signing_key(config: &Config, o: &StoreFlags) -> Result<Signer25519
             "create one with `driftgate evidence keygen --out DIR`, then pass --signing-key DIR/driftgate.key, set signing.key_file, or put the key in ${var}"
         )),
     })
-}
-
-/// The API credentials a tenant's config names (default `GENESYS_CLIENT_ID` /
-/// `GENESYS_CLIENT_SECRET`).
-pub fn tenant_credentials(t: &TenantConfig) -> Result<crate::collect::api::Credentials> {
-    use crate::collect::api::Credentials;
-    let c = t.credentials.clone().unwrap_or_default();
-    match &c.secret_file {
-        Some(f) => Credentials::from_file(f),
-        None => Credentials::from_env(
-            c.client_id_env.as_deref().unwrap_or("GENESYS_CLIENT_ID"),
-            c.client_secret_env.as_deref().unwrap_or("GENESYS_CLIENT_SECRET"),
-        ),
-    }
-}
-
-/// How a tenant signs in: Genesys client credentials, or a CXone access key (with the
-/// registered application when its variables are named or set).
-pub fn tenant_auth(t: &TenantConfig) -> Result<crate::collect::api::Auth> {
-    use crate::collect::api::Auth;
-    if t.platform != "nice-cxone" {
-        return Ok(Auth::ClientCredentials(tenant_credentials(t)?));
-    }
-    let c = t.credentials.clone().unwrap_or_default();
-    if let Some(f) = &c.secret_file {
-        return crate::collect::cxone::auth_from_file(f);
-    }
-    use crate::collect::cxone::{auth_from_env_vars, ACCESS_KEY_VARS, APP_VARS};
-    let key_vars = (
-        c.access_key_id_env.as_deref().unwrap_or(ACCESS_KEY_VARS.0),
-        c.access_key_secret_env.as_deref().unwrap_or(ACCESS_KEY_VARS.1),
-    );
-    let app_vars =
-        (c.client_id_env.as_deref().unwrap_or(APP_VARS.0), c.client_secret_env.as_deref().unwrap_or(APP_VARS.1));
-    // Variables the config names for an application must be set; the defaults may be unset.
-    auth_from_env_vars(key_vars, app_vars, c.client_id_env.is_some() || c.client_secret_env.is_some())
 }
