@@ -15,7 +15,6 @@ use crate::snapshot::Snapshot;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// Which baseline to compare with.
@@ -264,7 +263,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     });
 
     let run_id = run_id(&started, &digest);
-    let started_at = rfc3339(started);
+    let started_at = crate::clock::rfc3339(started);
     let run_context = json!({
         "id": run_id,
         "time": started_at,
@@ -317,27 +316,13 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         run_context,
         normalized: &normalized,
     });
-    report.run.finished_at = rfc3339(OffsetDateTime::now_utc());
+    report.run.finished_at = crate::clock::rfc3339(OffsetDateTime::now_utc());
     watch.lap("report");
     Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages })
 }
 
-/// UTC RFC 3339 with second precision (`2026-11-22T08:00:00Z`).
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t.replace_nanosecond(0).unwrap_or(t).to_offset(time::UtcOffset::UTC);
-    t.format(&Rfc3339).unwrap_or_default()
-}
-
 fn run_id(started: &OffsetDateTime, digest: &str) -> String {
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        started.year(),
-        u8::from(started.month()),
-        started.day(),
-        started.hour(),
-        started.minute(),
-        started.second()
-    );
+    let stamp = crate::clock::stamp(*started);
     let salt = format!("{}{}{digest}", started.unix_timestamp_nanos(), std::process::id());
     format!("run-{stamp}-{}", &crate::canonical::sha256_hex(salt.as_bytes())[..8])
 }

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::evidence::store::S3Settings;
 use crate::platform::Platform;
-use crate::report::{FailOn, FORMATS};
+use crate::report::{formats, FailOn};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -249,7 +249,7 @@ impl Config {
                 path: path.to_path_buf(),
                 what: "a valid driftgate configuration",
                 message,
-                src: miette::NamedSource::new(path.display().to_string(), shown),
+                src: std::sync::Arc::new(miette::NamedSource::new(path.display().to_string(), shown)),
                 span: (span.start, span.end - span.start).into(),
                 help: Some("see the README's configuration section for every key".into()),
             }
@@ -304,10 +304,10 @@ impl Config {
             }
         }
         for f in &self.check.formats {
-            if !FORMATS.contains(&f.as_str()) {
+            if !formats().contains(&f.as_str()) {
                 return Err(bad(
                     format!("check.formats {f:?} is unknown"),
-                    &format!("formats: {}", FORMATS.join(", ")),
+                    &format!("formats: {}", formats().join(", ")),
                 ));
             }
         }

@@ -39,7 +39,7 @@ pub enum Error {
         what: &'static str,
         message: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: std::sync::Arc<NamedSource<String>>,
         #[label("{message}")]
         span: SourceSpan,
         #[help]
@@ -68,7 +68,7 @@ pub enum Error {
         path: PathBuf,
         message: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: std::sync::Arc<NamedSource<String>>,
         #[label("{message}")]
         span: SourceSpan,
     },
@@ -80,7 +80,7 @@ pub enum Error {
         path: PathBuf,
         message: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: std::sync::Arc<NamedSource<String>>,
         #[label("{message}")]
         span: SourceSpan,
         #[help]
@@ -105,7 +105,8 @@ pub enum Error {
         help: Option<String>,
     },
 
-    /// Arguments that cannot work together.
+    /// Arguments (flags, or the config values they stand for) that are missing, malformed
+    /// or cannot work together.
     #[error("{message}")]
     #[diagnostic(code(driftgate::usage))]
     Usage {
@@ -113,12 +114,91 @@ pub enum Error {
         #[help]
         help: Option<String>,
     },
+
+    /// A secret the job needs is missing or unusable (API credentials, the signing key, the
+    /// masking key). The message names where it was looked for, never its value.
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::credentials))]
+    Credentials {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A platform API call failed (after the retries its policy allows).
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::api))]
+    Api {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A collection came back incomplete: nothing was written.
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::collection))]
+    Collection {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// The evidence store refused or failed an operation.
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::store))]
+    Store {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Another writer got there first (a chain sequence, a package, a checkpoint): nothing
+    /// was lost, and running again continues correctly.
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::conflict))]
+    Conflict {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Evidence that does not hold together (an unreadable chain, a manifest that would not
+    /// verify): the job stops rather than extend it.
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::integrity))]
+    Integrity {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// The new chain head could not be recorded by a witness (the evidence itself is stored).
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::witness))]
+    Witness {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Encryption, decryption or randomness failed.
+    #[error("{message}")]
+    #[diagnostic(code(driftgate::crypto))]
+    Crypto { message: String },
 }
 
 impl Error {
     /// An `Invalid` error without a help line.
     pub fn invalid(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Invalid { path: path.into(), message: message.into(), help: None }
+    }
+}
+
+impl Error {
+    /// The diagnostic code (`driftgate::…`), for logs and tests.
+    pub fn code_name(&self) -> String {
+        use miette::Diagnostic;
+        self.code().map(|c| c.to_string()).unwrap_or_default()
     }
 }
 
@@ -135,4 +215,68 @@ pub(crate) fn span_at(text: &str, line: usize, column: usize) -> SourceSpan {
         offset += l.len();
     }
     SourceSpan::new(text.len().into(), 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every diagnostic code the library can give. A new variant must be added here on
+    /// purpose (and to the README's table): codes are what scripts and runbooks match on.
+    #[test]
+    fn every_error_code_is_known() {
+        let io = || std::io::Error::other("x");
+        let src = || std::sync::Arc::new(NamedSource::new("f", String::new()));
+        let all = [
+            Error::Read { path: "f".into(), source: io() },
+            Error::Write { path: "f".into(), source: io() },
+            Error::Json {
+                path: "f".into(),
+                what: "x",
+                message: "m".into(),
+                src: src(),
+                span: (0, 0).into(),
+                help: None,
+            },
+            Error::invalid("f", "m"),
+            Error::Catalog { origin: "o".into(), message: "m".into() },
+            Error::Schema { path: "f".into(), message: "m".into(), src: src(), span: (0, 0).into() },
+            Error::Policy { path: "f".into(), message: "m".into(), src: src(), span: (0, 0).into(), help: None },
+            Error::PolicyEval { rule: "r".into(), message: "m".into() },
+            Error::Baseline { source_ref: "b".into(), message: "m".into(), help: None },
+            Error::Usage { message: "m".into(), help: None },
+            Error::Credentials { message: "m".into(), help: None },
+            Error::Api { message: "m".into(), help: None },
+            Error::Collection { message: "m".into(), help: None },
+            Error::Store { message: "m".into(), help: None },
+            Error::Conflict { message: "m".into(), help: None },
+            Error::Integrity { message: "m".into(), help: None },
+            Error::Witness { message: "m".into(), help: None },
+            Error::Crypto { message: "m".into() },
+        ];
+        let codes: Vec<String> = all.iter().map(Error::code_name).collect();
+        assert_eq!(
+            codes,
+            [
+                "driftgate::io::read",
+                "driftgate::io::write",
+                "driftgate::input::json",
+                "driftgate::input::invalid",
+                "driftgate::catalog",
+                "driftgate::schema::compile",
+                "driftgate::policy::compile",
+                "driftgate::policy::eval",
+                "driftgate::baseline",
+                "driftgate::usage",
+                "driftgate::credentials",
+                "driftgate::api",
+                "driftgate::collection",
+                "driftgate::store",
+                "driftgate::conflict",
+                "driftgate::integrity",
+                "driftgate::witness",
+                "driftgate::crypto",
+            ]
+        );
+    }
 }

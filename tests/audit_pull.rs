@@ -3,8 +3,6 @@
 //! 429/401 mid-pagination, minimization and masking, backfill, status and gaps, the retention
 //! guard, the Splunk sink, and the checkpoint reaching the CC7.2 rule.
 
-#![allow(clippy::result_large_err)]
-
 mod support;
 
 use driftgate::audit::mask::{MaskKey, Masker};
@@ -27,7 +25,7 @@ fn hour_floor(t: OffsetDateTime) -> OffsetDateTime {
 }
 
 fn rfc(t: OffsetDateTime) -> String {
-    driftgate::check::rfc3339(t)
+    driftgate::clock::rfc3339(t)
 }
 
 /// An emulator whose audit trail holds `hours` hours of events ending ten minutes ago.

@@ -1,6 +1,5 @@
 //! The S3 evidence store against a moto server on loopback: Object Lock on every object,
 //! refused deletes, conditional creates, versions read by the verifier, concurrent runs.
-#![allow(clippy::result_large_err)]
 
 mod support;
 
@@ -89,7 +88,7 @@ fn the_chain_entry_is_created_once() {
     let moto = Moto::start();
     let bucket = moto.bucket("ev2");
     let store = S3Store::open(settings(&moto, &bucket, false)).unwrap();
-    let until = driftgate::check::rfc3339(now() + time::Duration::days(1));
+    let until = driftgate::clock::rfc3339(now() + time::Duration::days(1));
     assert_eq!(store.create("t/chain/0000000001.json", b"one", &until).unwrap(), Created::Written);
     assert_eq!(store.create("t/chain/0000000001.json", b"two", &until).unwrap(), Created::Exists);
     assert_eq!(store.get("t/chain/0000000001.json").unwrap().unwrap(), b"one");

@@ -2,7 +2,6 @@
 //! custody, verified by both verifiers; tampering with any artifact or custody entry found;
 //! artifacts encrypted to an age recipient decrypt (with driftgate and with the `age` CLI) to
 //! the hashes recorded on receipt; objects on S3 under legal hold with the incident's metadata.
-#![allow(clippy::result_large_err)]
 
 mod support;
 
@@ -17,7 +16,7 @@ const COLLECTOR_CLIENT: &str = "00c20d93-475b-4b38-840a-d72b8af9825d";
 const USER_ADMIN_ROLE: &str = "ddcb369d-2330-4cf1-962a-e4b848668d77";
 
 fn rfc(t: OffsetDateTime) -> String {
-    driftgate::check::rfc3339(t)
+    driftgate::clock::rfc3339(t)
 }
 
 /// An emulator whose audit trail has a day of Dana's activity, including a role change and a

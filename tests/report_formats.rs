@@ -247,7 +247,7 @@ fn report_render_reproduces_every_format_from_report_json() {
     let d = tempfile::tempdir().unwrap();
     driftgate().args(["check", DRIFTED, "--out"]).arg(d.path()).assert().code(1);
     let report: Report = serde_json::from_slice(&std::fs::read(d.path().join("report.json")).unwrap()).unwrap();
-    for f in driftgate::report::FORMATS {
+    for f in driftgate::report::formats() {
         let out = driftgate()
             .args(["report", "render"])
             .arg(d.path().join("report.json"))

@@ -194,7 +194,7 @@ fn audit_lag_is_judged_from_the_run_context() {
     let approved = read_json(APPROVED);
     // The run's time is now: an hour-old checkpoint is current, a two-day-old one is stale
     // (the pack allows 26 hours).
-    let ago = |hours: i64| driftgate::check::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::hours(hours));
+    let ago = |hours: i64| driftgate::clock::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::hours(hours));
     let fresh = check(&approved, true, json!({"audit": {"checkpoint": ago(1)}}));
     assert_eq!(statuses(&fresh)["CC7.2"], ControlStatus::Pass);
     let stale = check(&approved, true, json!({"audit": {"checkpoint": ago(48)}}));

@@ -72,7 +72,7 @@ fn build() -> Fixture {
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     let from = now - time::Duration::hours(20);
     emu.add_audit_events(tenant::audit_events(from, 12, 4, 7));
-    let rfc = |t: OffsetDateTime| driftgate::check::rfc3339(t);
+    let rfc = |t: OffsetDateTime| driftgate::clock::rfc3339(t);
     let env = |cmd: &mut std::process::Command| {
         cmd.current_dir(root())
             .env("GENESYS_CLIENT_ID", CLIENT_ID)

@@ -55,7 +55,7 @@ impl MaskKey {
     /// A key from bytes; refuses short keys.
     pub fn new(bytes: Vec<u8>, source: &str) -> Result<MaskKey> {
         if bytes.len() < 16 {
-            return Err(Error::Usage {
+            return Err(Error::Credentials {
                 message: format!("the masking key from {source} is shorter than 16 bytes"),
                 help: Some("use a random key, e.g. `openssl rand -hex 32`".into()),
             });
@@ -65,7 +65,7 @@ impl MaskKey {
 
     /// From the environment variable `var`.
     pub fn from_env(var: &str) -> Result<MaskKey> {
-        let v = std::env::var(var).map_err(|_| Error::Usage {
+        let v = std::env::var(var).map_err(|_| Error::Credentials {
             message: format!("no masking key: {var} is not set"),
             help: Some(
                 "audit events are masked with a keyed HMAC; set the key in the environment or mask_key_file (never a plain hash)"

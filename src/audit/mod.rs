@@ -160,7 +160,7 @@ fn write_checkpoint(
     let bytes = crate::evidence::manifest::signed_record(signer, serde_json::to_value(cp).unwrap_or(Value::Null));
     match store.create(&key, &bytes, retain)? {
         Created::Written => Ok(()),
-        Created::Exists => Err(Error::Usage {
+        Created::Exists => Err(Error::Conflict {
             message: format!("checkpoint {key} already exists: another pull of tenant {tenant} ran at the same time"),
             help: Some("run one pull per tenant at a time; the next pull continues correctly".into()),
         }),
@@ -177,23 +177,6 @@ fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {
 /// Parses an RFC 3339 time from a flag.
 pub fn parse_flag_time(s: &str, flag: &str) -> Result<OffsetDateTime> {
     parse_time(s, flag)
-}
-
-fn stamp(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-fn parse_stamp(s: &str) -> Option<OffsetDateTime> {
-    let f = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::PrimitiveDateTime::parse(s, &f).ok().map(|p| p.assume_utc())
 }
 
 /// One stored batch, as the chain names it.
@@ -217,7 +200,9 @@ pub fn batches(store: &dyn Store, tenant: &str) -> Result<Vec<BatchRef>> {
         let name = dir.rsplit('/').next().unwrap_or("");
         let base = name.split('.').next().unwrap_or(name);
         let mut parts = base.strip_prefix("audit-").unwrap_or("").split('-');
-        if let (Some(a), Some(b)) = (parts.next().and_then(parse_stamp), parts.next().and_then(parse_stamp)) {
+        if let (Some(a), Some(b)) =
+            (parts.next().and_then(crate::clock::parse_stamp), parts.next().and_then(crate::clock::parse_stamp))
+        {
             out.push(BatchRef { from: a, to: b, manifest_key: e.manifest.clone(), sequence: e.sequence });
         }
     }
@@ -326,8 +311,8 @@ pub fn pull(
         return Err(Error::Usage {
             message: format!(
                 "nothing to pull: the interval {}/{} is empty",
-                crate::check::rfc3339(start),
-                crate::check::rfc3339(until)
+                crate::clock::rfc3339(start),
+                crate::clock::rfc3339(until)
             ),
             help: Some("--since must be before --until (and before now)".into()),
         });
@@ -346,10 +331,10 @@ pub fn pull(
             "tenant {}: audit collection starts at {}, older than the platform's retention ({} days) minus {} days; \
              events before {} are no longer available",
             opts.tenant,
-            crate::check::rfc3339(start),
+            crate::clock::rfc3339(start),
             cfg.platform_retention_days,
             cfg.retention_margin_days,
-            crate::check::rfc3339(gone)
+            crate::clock::rfc3339(gone)
         );
         for o in crate::alert::send_notice(&opts.alerts, "audit_retention", &w, &json!({"tenant": opts.tenant})) {
             if o.status == "failed" {
@@ -390,10 +375,10 @@ pub fn pull(
 
     let run_id = format!(
         "audit-{}-{}",
-        stamp(now),
+        crate::clock::stamp(now),
         &canonical::sha256_hex(format!("{now}{}", std::process::id()).as_bytes())[..8]
     );
-    let retain = crate::check::rfc3339(now + time::Duration::days(i64::from(opts.retention_days)));
+    let retain = crate::clock::rfc3339(now + time::Duration::days(i64::from(opts.retention_days)));
     let mut checkpoint = before.as_ref().map(|c| parse_time(&c.checkpoint, "checkpoint")).transpose()?;
     let services: Vec<Option<&str>> =
         if cfg.services.is_empty() { vec![None] } else { cfg.services.iter().map(|s| Some(s.as_str())).collect() };
@@ -433,7 +418,7 @@ pub fn pull(
             ndjson.extend_from_slice(line);
             ndjson.push(b'\n');
         }
-        let interval = json!({"from": crate::check::rfc3339(a), "to": crate::check::rfc3339(b)});
+        let interval = json!({"from": crate::clock::rfc3339(a), "to": crate::clock::rfc3339(b)});
         let masking = json!({
             "policy": mask::MASK_POLICY_VERSION,
             "key_fingerprint": masker.key_fingerprint(),
@@ -446,8 +431,8 @@ pub fn pull(
             "tenant": opts.tenant,
             "platform": opts.platform,
             "interval": interval,
-            "pulled_at": crate::check::rfc3339(now),
-            "checkpoint_before": checkpoint.map(crate::check::rfc3339),
+            "pulled_at": crate::clock::rfc3339(now),
+            "checkpoint_before": checkpoint.map(crate::clock::rfc3339),
             "events": {"received": received, "written": fresh.len(), "duplicates_dropped": duplicates, "revisions": revisions},
             "masking": masking,
             "queries": queries,
@@ -462,7 +447,7 @@ pub fn pull(
                 tenant: stream.clone(),
                 platform: opts.platform.name().to_string(),
                 run_id: if count > 1 { format!("{run_id}.{}", i + 1) } else { run_id.clone() },
-                collection_id: format!("audit-{}-{}", stamp(a), stamp(b)),
+                collection_id: format!("audit-{}-{}", crate::clock::stamp(a), crate::clock::stamp(b)),
                 files,
                 collector: json!({
                     "name": "driftgate-audit-genesys-cloud",
@@ -491,10 +476,10 @@ pub fn pull(
                 key,
                 &opts.tenant,
                 &Checkpoint {
-                    checkpoint: crate::check::rfc3339(b),
+                    checkpoint: crate::clock::rfc3339(b),
                     batch_manifest: written.manifest_key.clone(),
                     batch_sequence: written.sequence,
-                    written_at: crate::check::rfc3339(OffsetDateTime::now_utc()),
+                    written_at: crate::clock::rfc3339(OffsetDateTime::now_utc()),
                 },
                 &retain,
             )?;
@@ -504,8 +489,8 @@ pub fn pull(
             out.warnings.push(w);
         }
         out.batches.push(BatchOutcome {
-            from: crate::check::rfc3339(a),
-            to: crate::check::rfc3339(b),
+            from: crate::clock::rfc3339(a),
+            to: crate::clock::rfc3339(b),
             received,
             written: fresh.len(),
             duplicates,
@@ -517,7 +502,7 @@ pub fn pull(
             std::thread::sleep(Duration::from_millis(cfg.backfill_pause_ms));
         }
     }
-    out.checkpoint_after = checkpoint.map(crate::check::rfc3339);
+    out.checkpoint_after = checkpoint.map(crate::clock::rfc3339);
     Ok(out)
 }
 
@@ -590,7 +575,7 @@ pub fn status(store: &dyn Store, tenant: &str, cfg: &AuditConfig, now: OffsetDat
     for b in &list {
         if let Some(c) = covered {
             if b.from > c {
-                gaps.push([crate::check::rfc3339(c), crate::check::rfc3339(b.from)]);
+                gaps.push([crate::clock::rfc3339(c), crate::clock::rfc3339(b.from)]);
             }
         }
         covered = Some(covered.map_or(b.to, |c| c.max(b.to)));
@@ -604,7 +589,7 @@ pub fn status(store: &dyn Store, tenant: &str, cfg: &AuditConfig, now: OffsetDat
         lag_hours: cp_time.map(|t| ((now - t).whole_minutes() as f64 / 60.0 * 10.0).round() / 10.0),
         batches: list.len(),
         events,
-        collected_from: list.first().map(|b| crate::check::rfc3339(b.from)),
+        collected_from: list.first().map(|b| crate::clock::rfc3339(b.from)),
         gaps,
         retention_warning: cp_time.is_some_and(|t| t < now - usable),
     })

@@ -83,7 +83,7 @@ pub fn run_query(
     polling: Polling,
     mut page: impl FnMut(Vec<Value>) -> Result<()>,
 ) -> Result<QueryRecord> {
-    let interval = format!("{}/{}", crate::check::rfc3339(from), crate::check::rfc3339(to));
+    let interval = format!("{}/{}", crate::clock::rfc3339(from), crate::clock::rfc3339(to));
     let mut body = json!({
         "interval": interval,
         "sort": [{"name": "Timestamp", "sortOrder": "ascending"}],
@@ -94,7 +94,7 @@ pub fn run_query(
     if !filters.is_empty() {
         body["filters"] = serde_json::to_value(filters).unwrap_or(Value::Null);
     }
-    let fail = |what: String| Error::Usage {
+    let fail = |what: String| Error::Api {
         message: format!("audit query {interval}{}: {what}", service.map(|s| format!(" ({s})")).unwrap_or_default()),
         help: Some(
             "nothing of this interval was stored; the checkpoint did not move, so the next pull retries it".into(),

@@ -3,7 +3,7 @@
 use clap::Args;
 use driftgate::baseline::BaselineSource;
 use driftgate::check::{run_check, BaselineChoice, CheckOptions};
-use driftgate::report::{renderer, FailOn, GateResult, FORMATS};
+use driftgate::report::{formats, renderer, FailOn, GateResult};
 use driftgate::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,7 +32,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     data: Vec<PathBuf>,
     /// Output format (repeatable) [default: text].
-    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(FORMATS))]
+    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(formats()))]
     format: Vec<String>,
     /// Write report.json and each format's file into this directory.
     #[arg(long, value_name = "DIR")]

@@ -1,7 +1,7 @@
 //! `driftgate report render`.
 
 use clap::{Args, Subcommand};
-use driftgate::report::{renderer, Report, FORMATS, REPORT_FORMAT};
+use driftgate::report::{formats, renderer, Report, REPORT_FORMAT};
 use driftgate::{Error, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +17,7 @@ pub struct RenderArgs {
     /// A driftgate.report/v1 document.
     report: PathBuf,
     /// Output format (repeatable).
-    #[arg(long, value_name = "FORMAT", required = true, value_parser = clap::builder::PossibleValuesParser::new(FORMATS))]
+    #[arg(long, value_name = "FORMAT", required = true, value_parser = clap::builder::PossibleValuesParser::new(formats()))]
     format: Vec<String>,
     /// Write each format's file into this directory instead of stdout.
     #[arg(long, value_name = "DIR")]

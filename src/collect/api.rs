@@ -28,7 +28,7 @@ impl Credentials {
     /// Reads `id_var` and `secret_var` from the environment.
     pub fn from_env(id_var: &str, secret_var: &str) -> Result<Credentials> {
         let get = |v: &str| {
-            std::env::var(v).map_err(|_| Error::Usage {
+            std::env::var(v).map_err(|_| Error::Credentials {
                 message: format!("environment variable {v} is not set"),
                 help: Some(
                     "credentials come from the environment (or --credentials-file), never from the command line".into(),
@@ -151,7 +151,7 @@ impl ApiClient {
             .timeout(retry.timeout)
             .user_agent(concat!("driftgate/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Usage { message: format!("HTTP client: {e}"), help: None })?;
+            .map_err(|e| Error::Api { message: format!("HTTP client: {e}"), help: None })?;
         Ok(ApiClient {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),

@@ -171,7 +171,7 @@ pub fn hosts(
     if let Some(tid) = tenant_id {
         let discovery = ApiClient::with_auth(&identity, &identity, auth.clone(), RetryPolicy::default())?;
         let path = format!("/.well-known/cxone-configuration?tenantId={}", urlencode(tid));
-        let v = discovery.call_public("GET", &path, None).map_err(|e| Error::Usage {
+        let v = discovery.call_public("GET", &path, None).map_err(|e| Error::Api {
             message: match e.status {
                 // Refused outright; otherwise (retries ran out, the answer is not JSON) the
                 // message says why.
@@ -180,7 +180,7 @@ pub fn hosts(
             },
             help: Some("check --tenant-id, or give the API host with --base-url to skip discovery".into()),
         })?;
-        let api = v["api_endpoint"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| Error::Usage {
+        let api = v["api_endpoint"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| Error::Api {
             message: format!("CXone discovery for tenant {tid} gave no api_endpoint"),
             help: Some("check --tenant-id, or give the API host with --base-url".into()),
         })?;

@@ -332,11 +332,11 @@ pub(crate) fn changes_in_last(api: &ApiClient, minutes: u64) -> Result<u64> {
     let now = time::OffsetDateTime::now_utc();
     let from = now - time::Duration::minutes(minutes as i64);
     let body = json!({
-        "interval": format!("{}/{}", crate::check::rfc3339(from), crate::check::rfc3339(now)),
+        "interval": format!("{}/{}", crate::clock::rfc3339(from), crate::clock::rfc3339(now)),
         "pageNumber": 1,
         "pageSize": 1,
     });
-    let v = api.call("POST", "/api/v2/audits/query/realtime", Some(&body)).map_err(|e| Error::Usage {
+    let v = api.call("POST", "/api/v2/audits/query/realtime", Some(&body)).map_err(|e| Error::Api {
         message: format!("settle window: the realtime audit query failed: {}", e.message),
         help: Some("the settle window needs audits:audit:view; run without --settle to skip it".into()),
     })?;

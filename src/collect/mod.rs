@@ -188,14 +188,14 @@ pub(crate) fn read_again(
                 last = format!("collected {collected} of the {total} items the listing reports ({total_field})")
             }
             Err(Attempt::Failed(why)) => {
-                return Err(Error::Usage {
+                return Err(Error::Api {
                     message: format!("collection of {rtype} failed: {why}"),
                     help: Some("nothing was written: a snapshot is complete or it is not produced".into()),
                 })
             }
         }
     }
-    Err(Error::Usage {
+    Err(Error::Collection {
         message: format!("collection of {rtype} is incomplete: {last}"),
         help: Some("the listing came up short three times; nothing was written (a truncated snapshot would hide configuration)".into()),
     })
@@ -239,20 +239,12 @@ fn finish(opts: &CollectOptions, src: Source, results: Vec<(String, TypeCollecti
         }
         resources.insert(rtype, tc.items);
     }
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        collected_at.year(),
-        u8::from(collected_at.month()),
-        collected_at.day(),
-        collected_at.hour(),
-        collected_at.minute(),
-        collected_at.second()
-    );
+    let stamp = crate::clock::stamp(collected_at);
     let mut extra = BTreeMap::new();
     extra.insert("collector".to_string(), json!({"name": collector, "version": env!("CARGO_PKG_VERSION")}));
     extra.insert("endpoints".to_string(), serde_json::to_value(&records).unwrap_or(Value::Null));
     extra.insert("api_base_url".to_string(), json!(base));
-    extra.insert("collection_started_at".to_string(), json!(crate::check::rfc3339(started)));
+    extra.insert("collection_started_at".to_string(), json!(crate::clock::rfc3339(started)));
     if let Some(s) = settle {
         extra.insert("settle".to_string(), s);
     }
@@ -263,7 +255,7 @@ fn finish(opts: &CollectOptions, src: Source, results: Vec<(String, TypeCollecti
             tenant: opts.tenant.clone(),
             region: Some(domain),
             api_version: Some(api_version),
-            collected_at: Some(crate::check::rfc3339(collected_at)),
+            collected_at: Some(crate::clock::rfc3339(collected_at)),
             collection_id: Some(format!("{}-{stamp}", opts.tenant)),
             service_account_id: Some(opts.auth.principal().to_string()),
             extra,

@@ -30,14 +30,13 @@ impl Signer25519 {
     /// A new random key.
     pub fn generate() -> Result<Self> {
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed)
-            .map_err(|e| Error::Usage { message: format!("no randomness available: {e}"), help: None })?;
+        getrandom::fill(&mut seed).map_err(|e| Error::Crypto { message: format!("no randomness available: {e}") })?;
         Ok(Signer25519(SigningKey::from_bytes(&seed)))
     }
 
     /// Parses the text of a private key file (or environment variable).
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let bad = || Error::Usage {
+        let bad = || Error::Credentials {
             message: format!("{origin} is not a driftgate signing key"),
             help: Some("expected one line `ed25519-secret:<base64>`, as written by `driftgate evidence keygen`".into()),
         };
@@ -53,7 +52,7 @@ impl Signer25519 {
 
     /// Reads a private key from the environment variable `var`.
     pub fn from_env(var: &str) -> Result<Self> {
-        let text = std::env::var(var).map_err(|_| Error::Usage {
+        let text = std::env::var(var).map_err(|_| Error::Credentials {
             message: format!("environment variable {var} is not set"),
             help: Some("it must hold the signing key written by `driftgate evidence keygen`".into()),
         })?;

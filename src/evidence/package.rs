@@ -111,8 +111,8 @@ pub fn write_package(
     // itself creates the stream's directory).
     validate_names(&input)?;
     let _lock = store.lock(&input.tenant)?;
-    let created_at = crate::check::rfc3339(now);
-    let retain = crate::check::rfc3339(now + time::Duration::days(i64::from(input.retention_days)));
+    let created_at = crate::clock::rfc3339(now);
+    let retain = crate::clock::rfc3339(now + time::Duration::days(i64::from(input.retention_days)));
     publish_root_files(store, key, &retain)?;
 
     let (mut head, rolled_forward) = head_after_roll_forward(store, key, &input.tenant, &retain)?;
@@ -152,7 +152,7 @@ pub fn write_package(
     // more in the collector's record, say): better no package than an unverifiable one.
     if let Err(e) = crate::input::strict::check(&String::from_utf8_lossy(&bytes)) {
         let _ = store.discard(&written);
-        return Err(Error::Usage {
+        return Err(Error::Integrity {
             message: format!("the manifest of this run would not verify: {e}"),
             help: Some("the snapshot's metadata holds a value the evidence format cannot keep exactly".into()),
         });
@@ -190,7 +190,7 @@ pub fn roll_forward(
     now: OffsetDateTime,
 ) -> Result<Vec<u64>> {
     let _lock = store.lock(tenant)?;
-    let retain = crate::check::rfc3339(now + time::Duration::days(i64::from(retention_days)));
+    let retain = crate::clock::rfc3339(now + time::Duration::days(i64::from(retention_days)));
     if verify::manifest_keys(store, tenant)?.is_empty() {
         return Ok(Vec::new());
     }
@@ -225,7 +225,7 @@ fn write_files(
                 Ok(Created::Written) => None,
                 // Another run of the same collection took this directory first.
                 Ok(Created::Exists) if i == 0 => continue 'attempt,
-                Ok(Created::Exists) => Some(Error::Usage {
+                Ok(Created::Exists) => Some(Error::Conflict {
                     message: format!("evidence object {k} already exists"),
                     help: Some("another run is writing the same package; run again".into()),
                 }),
@@ -302,7 +302,7 @@ fn commit(store: &dyn Store, tenant: &str, entry: &ChainEntry, retain: &str, obj
     let bytes = canonical::to_pretty(&serde_json::to_value(entry).unwrap_or(Value::Null)).into_bytes();
     match store.create_with(&chain_key(tenant, entry.sequence), &bytes, retain, object)? {
         Created::Written => Ok(()),
-        Created::Exists => Err(Error::Usage {
+        Created::Exists => Err(Error::Conflict {
             message: format!(
                 "another run committed sequence {} of tenant {tenant} first; this run's package ({}) is left uncommitted",
                 entry.sequence, entry.manifest
@@ -319,7 +319,7 @@ fn publish_root_files(store: &dyn Store, key: &Signer25519, retain: &str) -> Res
     store.create("driftgate.pub", public.as_bytes(), retain)?;
     let published = store.get("driftgate.pub")?.unwrap_or_default();
     if published != public.as_bytes() {
-        return Err(Error::Usage {
+        return Err(Error::Store {
             message: format!("the store {} publishes another signing key (driftgate.pub)", store.location()),
             help: Some("sign with the key whose public half is driftgate.pub; a key rotation needs a new store".into()),
         });

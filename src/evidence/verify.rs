@@ -900,9 +900,8 @@ pub(crate) fn load_chain(store: &dyn Store, tenant: &str) -> Result<Vec<ChainEnt
             continue;
         }
         let bytes = store.get(&k)?.unwrap_or_default();
-        let e: ChainEntry = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Invalid {
-            path: k.clone().into(),
-            message: format!("unreadable chain entry: {e}"),
+        let e: ChainEntry = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Integrity {
+            message: format!("unreadable chain entry {k}: {e}"),
             help: Some("run `driftgate evidence verify` on the store".into()),
         })?;
         out.push(e);

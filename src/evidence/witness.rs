@@ -191,7 +191,7 @@ pub fn record(witnesses: &[WitnessConfig], key: &Signer25519, stream: &str, writ
     if failed.is_empty() {
         return Ok(());
     }
-    Err(Error::Usage {
+    Err(Error::Witness {
         message: format!(
             "the evidence of {stream} was committed as sequence {}, but its head was not witnessed by {}",
             written.sequence,

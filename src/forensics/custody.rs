@@ -24,7 +24,7 @@ impl CustodyLog {
     pub fn record(&mut self, action: &str, fields: Value) {
         let mut e = Map::new();
         e.insert("seq".into(), json!(self.lines.len() + 1));
-        e.insert("at".into(), json!(crate::check::rfc3339(time::OffsetDateTime::now_utc())));
+        e.insert("at".into(), json!(crate::clock::rfc3339(time::OffsetDateTime::now_utc())));
         e.insert("actor".into(), self.actor.clone());
         e.insert("action".into(), json!(action));
         if let Value::Object(f) = fields {

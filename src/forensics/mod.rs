@@ -111,7 +111,7 @@ pub fn parse_recipients(list: &[String]) -> Result<Vec<age::x25519::Recipient>> 
 }
 
 fn encrypt(recipients: &[age::x25519::Recipient], plaintext: &[u8]) -> Result<Vec<u8>> {
-    let fail = |e: String| Error::Usage { message: format!("age encryption failed: {e}"), help: None };
+    let fail = |e: String| Error::Crypto { message: format!("age encryption failed: {e}") };
     let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
         .map_err(|e| fail(e.to_string()))?;
     let mut out = Vec::with_capacity(plaintext.len() + 512);
@@ -123,7 +123,7 @@ fn encrypt(recipients: &[age::x25519::Recipient], plaintext: &[u8]) -> Result<Ve
 
 /// Decrypts an artifact with identities from an `age-keygen` identity file's text.
 pub fn decrypt(identity_file: &str, ciphertext: &[u8]) -> Result<Vec<u8>> {
-    let fail = |e: String| Error::Usage { message: format!("age decryption failed: {e}"), help: None };
+    let fail = |e: String| Error::Crypto { message: format!("age decryption failed: {e}") };
     let identities = age::IdentityFile::from_buffer(identity_file.as_bytes())
         .map_err(|e| fail(e.to_string()))?
         .into_identities()
@@ -197,7 +197,7 @@ pub fn collect_incident(
         "opened",
         json!({
             "incident": opts.incident, "tenant": opts.tenant, "subject": opts.subject, "client": opts.client, "ip": opts.ip,
-            "window": {"from": crate::check::rfc3339(opts.from), "to": crate::check::rfc3339(opts.to)},
+            "window": {"from": crate::clock::rfc3339(opts.from), "to": crate::clock::rfc3339(opts.to)},
             "masked": masker.is_some(), "recipients": opts.recipients,
         }),
     );
@@ -271,7 +271,7 @@ pub fn collect_incident(
         match api.call("GET", path, None) {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.status == Some(404) => Ok(None),
-            Err(e) => Err(Error::Usage { message: format!("forensic collection: {}", e.message), help: None }),
+            Err(e) => Err(Error::Api { message: format!("forensic collection: {}", e.message), help: None }),
         }
     };
     let subject = crate::collect::genesys::urlencode(&opts.subject);
@@ -357,7 +357,7 @@ pub fn collect_incident(
     );
 
     // 4. Encryption, the index, the package.
-    let received_at = crate::check::rfc3339(now);
+    let received_at = crate::clock::rfc3339(now);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (name, plain, source) in got.artifacts {
         let sha = canonical::sha256_hex(&plain);
@@ -385,13 +385,13 @@ pub fn collect_incident(
         });
         files.insert(stored_as, stored);
     }
-    let retain = crate::check::rfc3339(now + time::Duration::days(i64::from(opts.retention_days)));
+    let retain = crate::clock::rfc3339(now + time::Duration::days(i64::from(opts.retention_days)));
     let about = json!({
         "incident_id": opts.incident,
         "subject": opts.subject,
         "client": opts.client,
         "ip": opts.ip,
-        "window": {"from": crate::check::rfc3339(opts.from), "to": crate::check::rfc3339(opts.to)},
+        "window": {"from": crate::clock::rfc3339(opts.from), "to": crate::clock::rfc3339(opts.to)},
         "collected_at": received_at,
         "collected_by": opts.collected_by,
         "service_account": snapshot_from.auth.principal(),

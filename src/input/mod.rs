@@ -43,7 +43,7 @@ pub fn json_error(path: &Path, text: &str, what: &'static str, e: &serde_json::E
         path: path.to_path_buf(),
         what,
         span,
-        src: NamedSource::new(path.display().to_string(), text.to_string()),
+        src: std::sync::Arc::new(NamedSource::new(path.display().to_string(), text.to_string())),
         message,
         help,
     }

@@ -69,7 +69,7 @@ fn alert(
     let log = json!({
         "run_id": report.run.id,
         "manifest": run.written.manifest_key,
-        "sent_at": crate::check::rfc3339(time::OffsetDateTime::now_utc()),
+        "sent_at": crate::clock::rfc3339(time::OffsetDateTime::now_utc()),
         "alerts": report.alerts,
     });
     let key = format!("{}/alerts/{}.json", run.tenant, report.run.id);
@@ -86,7 +86,7 @@ pub fn run(config: &Config, o: &RunOverrides) -> Result<Vec<TenantRun>> {
     let mut out = Vec::new();
     for t in tenants {
         let mut r = run_tenant(config, o, &t, store.as_ref(), &key)?;
-        let retain = crate::check::rfc3339(
+        let retain = crate::clock::rfc3339(
             time::OffsetDateTime::now_utc()
                 + time::Duration::days(i64::from(o.retention_days.unwrap_or(config.store.retention_days))),
         );

@@ -109,7 +109,7 @@ pub(crate) fn signing_key(config: &Config, o: &StoreFlags) -> Result<Signer25519
     if std::env::var_os(&var).is_some() {
         return Signer25519::from_env(&var);
     }
-    Err(Error::Usage {
+    Err(Error::Credentials {
         message: "no signing key: evidence is always signed".into(),
         help: Some(format!(
             "create one with `driftgate evidence keygen --out DIR`, then pass --signing-key DIR/driftgate.key, set signing.key_file, or put the key in ${var}"

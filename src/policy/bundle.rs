@@ -80,7 +80,7 @@ impl Bundle {
                     path: path.clone(),
                     message: e.message.clone(),
                     span: span_at(&text, e.line, 1),
-                    src: NamedSource::new(path.display().to_string(), text.clone()),
+                    src: std::sync::Arc::new(NamedSource::new(path.display().to_string(), text.clone())),
                     help: Some(
                         "METADATA is a YAML block of '# ' comment lines directly above a package or rule".into(),
                     ),
@@ -155,7 +155,7 @@ impl Bundle {
                                     def.name, existing.id, meta.id
                                 ),
                                 span: span_at(&m.text, def.line, 1),
-                                src: NamedSource::new(self.root.join(&m.path).display().to_string(), m.text.clone()),
+                                src: std::sync::Arc::new(NamedSource::new(self.root.join(&m.path).display().to_string(), m.text.clone())),
                                 help: Some("findings of one rule cannot be told apart: give each check its own rule name (deny_mfa, deny_password_length, ...)".into()),
                             });
                         }

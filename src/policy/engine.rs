@@ -65,7 +65,7 @@ impl CompiledPolicies {
                 return Err(Error::Policy {
                     message: format!("{name} is not allowed in driftgate policies"),
                     span: span_at(&m.text, line, 1),
-                    src: NamedSource::new(path.display().to_string(), m.text.clone()),
+                    src: std::sync::Arc::new(NamedSource::new(path.display().to_string(), m.text.clone())),
                     path,
                     help: Some(format!(
                         "{why}; put the data the rule needs into the bundle's data files or --data instead"
@@ -294,7 +294,7 @@ fn compile_error(path: &std::path::Path, text: &str, e: &dyn std::fmt::Display) 
         path: path.to_path_buf(),
         message,
         span: span_at(text, line, col),
-        src: NamedSource::new(path.display().to_string(), text.to_string()),
+        src: std::sync::Arc::new(NamedSource::new(path.display().to_string(), text.to_string())),
         help: Some("policies are Rego v1 (`import rego.v1` is allowed; rules need `if` and `contains`)".into()),
     }
 }

@@ -8,4 +8,4 @@ pub mod render;
 
 pub use build::{build, gate, ReportInputs};
 pub use model::*;
-pub use render::{renderer, Render, FORMATS};
+pub use render::{formats, renderer, Render};

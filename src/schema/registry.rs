@@ -82,7 +82,7 @@ impl SchemaRegistry {
         self.insert(&parts[0], &parts[1], version, &schema, text).map_err(|e| match e {
             Error::Schema { message, span, .. } => Error::Schema {
                 path: shown.to_path_buf(),
-                src: NamedSource::new(shown.display().to_string(), text.to_string()),
+                src: std::sync::Arc::new(NamedSource::new(shown.display().to_string(), text.to_string())),
                 message,
                 span,
             },
@@ -96,7 +96,7 @@ impl SchemaRegistry {
             return Err(Error::Schema {
                 path: PathBuf::from(format!("{platform}/{rtype}/v{version}.schema.json")),
                 message: "the registry takes JSON Schema draft 2020-12 only".into(),
-                src: NamedSource::new(String::new(), text.to_string()),
+                src: std::sync::Arc::new(NamedSource::new(String::new(), text.to_string())),
                 span: super::locate::pointer_span(text, "/$schema"),
             });
         }
@@ -104,7 +104,7 @@ impl SchemaRegistry {
             path: PathBuf::from(format!("{platform}/{rtype}/v{version}.schema.json")),
             message: e.to_string(),
             span: super::locate::pointer_span(text, e.instance_path().as_str()),
-            src: NamedSource::new(String::new(), text.to_string()),
+            src: std::sync::Arc::new(NamedSource::new(String::new(), text.to_string())),
         })?;
         let list = self.schemas.entry((platform.to_string(), rtype.to_string())).or_default();
         list.retain(|v| v.version != version);

@@ -27,7 +27,7 @@ impl LocalStore {
 
     fn path(&self, key: &str) -> Result<PathBuf> {
         if key.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") || key.starts_with('/') {
-            return Err(Error::Usage { message: format!("invalid store key {key:?}"), help: None });
+            return Err(Error::Store { message: format!("invalid store key {key:?}"), help: None });
         }
         Ok(self.root.join(key))
     }

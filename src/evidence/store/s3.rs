@@ -78,7 +78,7 @@ impl std::fmt::Debug for S3Store {
 }
 
 fn s3_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Usage { message: format!("S3 {what}: {e}"), help: None }
+    Error::Store { message: format!("S3 {what}: {e}"), help: None }
 }
 
 impl S3Store {
@@ -121,7 +121,7 @@ impl S3Store {
             Err(e) => return Err(s3_error(&format!("bucket {}", self.settings.bucket), describe(&e))),
         };
         if !enabled {
-            return Err(Error::Usage {
+            return Err(Error::Store {
                 message: format!("bucket {} does not have Object Lock enabled", self.settings.bucket),
                 help: Some(
                     "evidence needs a write-once bucket: create it with Object Lock (and so versioning) enabled".into(),

@@ -1,4 +1,4 @@
-//! Output formats. Each is one file implementing [`Render`] and one line in [`renderer`].
+//! Output formats. Each is one file implementing [`Render`] and one line in [`RENDERERS`].
 
 mod csv;
 mod github;
@@ -26,22 +26,26 @@ pub trait Render {
     fn render(&self, report: &Report) -> String;
 }
 
-/// The format names `--format` accepts.
-pub const FORMATS: &[&str] = &["json", "text", "markdown", "html", "sarif", "junit", "github", "csv"];
+/// Every renderer, one line each: the registry the format names come from.
+pub const RENDERERS: &[&(dyn Render + Sync)] = &[
+    &json::Json,
+    &text::Text,
+    &markdown::Markdown,
+    &html::Html,
+    &sarif::Sarif,
+    &junit::Junit,
+    &github::Github,
+    &csv::Csv,
+];
+
+/// The format names `--format` accepts, in registry order.
+pub fn formats() -> Vec<&'static str> {
+    RENDERERS.iter().map(|r| r.name()).collect()
+}
 
 /// The renderer for a format name.
-pub fn renderer(name: &str) -> Option<Box<dyn Render>> {
-    match name {
-        "json" => Some(Box::new(json::Json)),
-        "text" => Some(Box::new(text::Text)),
-        "markdown" => Some(Box::new(markdown::Markdown)),
-        "html" => Some(Box::new(html::Html)),
-        "sarif" => Some(Box::new(sarif::Sarif)),
-        "junit" => Some(Box::new(junit::Junit)),
-        "github" => Some(Box::new(github::Github)),
-        "csv" => Some(Box::new(csv::Csv)),
-        _ => None,
-    }
+pub fn renderer(name: &str) -> Option<&'static dyn Render> {
+    RENDERERS.iter().find(|r| r.name() == name).map(|r| *r as &dyn Render)
 }
 
 /// The word for a control status.
