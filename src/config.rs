@@ -48,8 +48,8 @@ impl Config {
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// `local` (default) or `s3`.
-    #[serde(default = "default_kind")]
-    pub kind: String,
+    #[serde(default)]
+    pub kind: StoreKind,
     /// Directory of a local store.
     #[serde(default)]
     pub path: Option<PathBuf>,
@@ -63,12 +63,19 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { kind: default_kind(), path: None, retention_days: default_retention(), s3: None }
+        StoreConfig { kind: StoreKind::Local, path: None, retention_days: default_retention(), s3: None }
     }
 }
 
-fn default_kind() -> String {
-    "local".into()
+/// Where evidence is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// A directory (`path`).
+    #[default]
+    Local,
+    /// An S3 bucket with Object Lock (`[store.s3]`).
+    S3,
 }
 
 fn default_retention() -> u32 {
@@ -99,7 +106,7 @@ pub struct CheckConfig {
     pub baselines: PathBuf,
     /// Extra gate conditions.
     #[serde(default)]
-    pub fail_on: Vec<String>,
+    pub fail_on: Vec<FailOn>,
     /// Rendered formats stored with the package (report.json always is).
     #[serde(default = "default_formats")]
     pub formats: Vec<String>,
@@ -255,8 +262,8 @@ impl Config {
             }
         })?;
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        c.validate(path, &text)?;
         c.resolve(dir);
-        c.validate(path)?;
         Ok(c)
     }
 
@@ -275,6 +282,11 @@ impl Config {
         if let Some(p) = self.audit.mask_key_file.as_mut() {
             abs(p);
         }
+        for w in &mut self.witness {
+            if let Some(p) = w.path.as_mut() {
+                abs(p);
+            }
+        }
         abs(&mut self.check.policies);
         abs(&mut self.check.baselines);
         for t in &mut self.tenants {
@@ -292,49 +304,160 @@ impl Config {
         }
     }
 
-    fn validate(&self, path: &Path) -> Result<()> {
-        let bad =
-            |message: String, help: &str| Error::Invalid { path: path.to_path_buf(), message, help: Some(help.into()) };
-        if !matches!(self.store.kind.as_str(), "local" | "s3") {
-            return Err(bad(format!("store.kind {:?} is not local or s3", self.store.kind), "use local or s3"));
-        }
-        for f in &self.check.fail_on {
-            if FailOn::parse(f).is_none() {
-                return Err(bad(format!("check.fail_on {f:?} is unknown"), "use violation, warn, drift or quarantine"));
-            }
-        }
-        for f in &self.check.formats {
+    /// Every problem of a parsed config that its types cannot express, each with the key it is
+    /// about (a path of table keys and array indexes) and what is wrong.
+    fn problems(&self) -> Vec<(Vec<Key>, String)> {
+        let mut out = Vec::new();
+        let mut problem = |at: Vec<Key>, message: String| out.push((at, message));
+        for (i, f) in self.check.formats.iter().enumerate() {
             if !formats().contains(&f.as_str()) {
-                return Err(bad(
-                    format!("check.formats {f:?} is unknown"),
-                    &format!("formats: {}", formats().join(", ")),
-                ));
+                problem(
+                    key(&["check", "formats"]).idx(i),
+                    format!("format {f:?} is unknown (formats: {})", formats().join(", ")),
+                );
             }
         }
-        for w in &self.witness {
-            w.validate().map_err(|e| {
-                bad(e.to_string(), "[[witness]] is kind = \"file\" with a path, or a sink kind with a url")
-            })?;
+        for (i, w) in self.witness.iter().enumerate() {
+            if let Err(e) = w.validate() {
+                problem(key(&["witness"]).idx(i), e.to_string());
+            }
         }
-        for a in &self.alerts {
-            a.validate().map_err(|e| bad(e.to_string(), "[[alerts]] needs kind (webhook, slack, splunk) and url"))?;
+        for (i, a) in self.alerts.iter().enumerate() {
+            if let Err(e) = a.validate() {
+                problem(key(&["alerts"]).idx(i), e.to_string());
+            }
         }
-        self.audit.validate().map_err(|e| bad(e.to_string(), "see [audit] in the README"))?;
+        if let Err(e) = self.audit.validate() {
+            problem(key(&["audit"]), e.to_string());
+        }
+        if self.store.kind == StoreKind::S3 && self.store.s3.is_none() {
+            problem(key(&["store", "kind"]), "store kind s3 needs a [store.s3] section (bucket, prefix, ...)".into());
+        }
         let mut seen = std::collections::HashSet::new();
-        for t in &self.tenants {
-            crate::snapshot::validate_tenant_name(&t.name).map_err(|why| {
-                bad(format!("tenant name {:?} {why}", t.name), "use letters, digits, '.', '_' and '-'")
-            })?;
-            if t.name.ends_with(".audit") {
-                return Err(bad(
-                    format!("tenant name {} ends with .audit", t.name),
-                    "<tenant>.audit names the tenant's audit stream in the store",
-                ));
+        for (i, t) in self.tenants.iter().enumerate() {
+            let at = || key(&["tenants"]).idx(i).key("name");
+            if let Err(why) = crate::snapshot::validate_tenant_name(&t.name) {
+                problem(at(), format!("tenant name {:?} {why}", t.name));
             }
             if !seen.insert(&t.name) {
-                return Err(bad(format!("tenant {} is listed twice", t.name), "one [[tenants]] entry per tenant"));
+                problem(at(), format!("tenant {} is listed twice (one [[tenants]] entry per tenant)", t.name));
             }
         }
-        Ok(())
+        out
+    }
+
+    /// Checks the parsed config and reports every problem at once, each pointing at its key
+    /// in the file (secret values blanked).
+    fn validate(&self, path: &Path, text: &str) -> Result<()> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let doc = toml::de::DeTable::parse(text).ok();
+        let labels = problems
+            .iter()
+            .map(|(at, message)| {
+                let span = doc.as_ref().and_then(|d| span_of(d, at)).unwrap_or(0..0);
+                miette::LabeledSpan::new(Some(message.clone()), span.start, span.end - span.start)
+            })
+            .collect();
+        let (shown, _) = crate::input::redact_config_text(text);
+        Err(Error::Config {
+            path: path.to_path_buf(),
+            count: problems.len(),
+            summary: problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; "),
+            src: std::sync::Arc::new(miette::NamedSource::new(path.display().to_string(), shown)),
+            labels,
+        })
+    }
+}
+
+/// One step of a key path: a table key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    Name(&'static str),
+    Index(usize),
+}
+
+fn key(names: &[&'static str]) -> Vec<Key> {
+    names.iter().map(|n| Key::Name(n)).collect()
+}
+
+trait KeyPath {
+    fn idx(self, i: usize) -> Self;
+    fn key(self, name: &'static str) -> Self;
+}
+
+impl KeyPath for Vec<Key> {
+    fn idx(mut self, i: usize) -> Self {
+        self.push(Key::Index(i));
+        self
+    }
+
+    fn key(mut self, name: &'static str) -> Self {
+        self.push(Key::Name(name));
+        self
+    }
+}
+
+/// The byte span of the value at `path` in the parsed document (the nearest enclosing one
+/// that exists).
+fn span_of(doc: &toml::Spanned<toml::de::DeTable<'_>>, path: &[Key]) -> Option<std::ops::Range<usize>> {
+    let mut span = doc.span();
+    let mut value: Option<&toml::de::DeValue<'_>> = None;
+    let mut table = Some(doc.get_ref());
+    for step in path {
+        let next = match (step, table, value) {
+            (Key::Name(n), Some(t), _) => t.get(*n),
+            (Key::Index(i), _, Some(toml::de::DeValue::Array(a))) => a.get(*i),
+            _ => None,
+        };
+        let Some(next) = next else { break };
+        span = next.span();
+        value = Some(next.get_ref());
+        table = match next.get_ref() {
+            toml::de::DeValue::Table(t) => Some(t),
+            _ => None,
+        };
+    }
+    Some(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Config> {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("driftgate.toml");
+        std::fs::write(&p, text).unwrap();
+        Config::load(&p)
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_at_its_key() {
+        let text = "[check]\nformats = [\"text\", \"pdf\"]\n\n[[tenants]]\nname = \"acme\"\nplatform = \"genesys-cloud\"\n\n\
+                    [[tenants]]\nname = \"acme\"\nplatform = \"nice-cxone\"\n\n[[tenants]]\nname = \"x.audit\"\nplatform = \"nice-cxone\"\n";
+        let Err(Error::Config { count, labels, .. }) = load_text(text) else { panic!("not a config error") };
+        assert_eq!(count, 3);
+        let at = |l: &miette::LabeledSpan| &text[l.offset()..l.offset() + l.len()];
+        let spots: Vec<&str> = labels.iter().map(at).collect();
+        assert_eq!(spots, ["\"pdf\"", "\"acme\"", "\"x.audit\""]);
+    }
+
+    #[test]
+    fn kinds_platforms_and_conditions_are_typed() {
+        let c = load_text("[store]\nkind = \"s3\"\n[store.s3]\nbucket = \"b\"\n[check]\nfail_on = [\"drift\"]\n[[tenants]]\nname = \"t\"\nplatform = \"nice-cxone\"\n").unwrap();
+        assert_eq!(
+            (c.store.kind, c.check.fail_on.as_slice(), c.tenants[0].platform),
+            (StoreKind::S3, &[FailOn::Drift][..], Platform::NiceCxone)
+        );
+        for bad in [
+            "[store]\nkind = \"ftp\"\n",
+            "[check]\nfail_on = [\"never\"]\n",
+            "[[tenants]]\nname = \"t\"\nplatform = \"avaya\"\n",
+        ] {
+            assert!(matches!(load_text(bad), Err(Error::Json { .. })), "{bad}");
+        }
     }
 }

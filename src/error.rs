@@ -56,6 +56,20 @@ pub enum Error {
         help: Option<String>,
     },
 
+    /// The configuration file has problems its types cannot express; each is a label at its
+    /// key.
+    #[error("{} has {count} problem(s): {summary}", path.display())]
+    #[diagnostic(code(driftgate::config), help("see the README's configuration section for every key"))]
+    Config {
+        path: PathBuf,
+        count: usize,
+        summary: String,
+        #[source_code]
+        src: std::sync::Arc<NamedSource<String>>,
+        #[label(collection)]
+        labels: Vec<miette::LabeledSpan>,
+    },
+
     /// The resource catalog (built in or given) is not usable.
     #[error("resource catalog {origin}: {message}")]
     #[diagnostic(code(driftgate::catalog))]
@@ -239,6 +253,7 @@ mod tests {
                 help: None,
             },
             Error::invalid("f", "m"),
+            Error::Config { path: "f".into(), count: 1, summary: "m".into(), src: src(), labels: vec![] },
             Error::Catalog { origin: "o".into(), message: "m".into() },
             Error::Schema { path: "f".into(), message: "m".into(), src: src(), span: (0, 0).into() },
             Error::Policy { path: "f".into(), message: "m".into(), src: src(), span: (0, 0).into(), help: None },
@@ -262,6 +277,7 @@ mod tests {
                 "driftgate::io::write",
                 "driftgate::input::json",
                 "driftgate::input::invalid",
+                "driftgate::config",
                 "driftgate::catalog",
                 "driftgate::schema::compile",
                 "driftgate::policy::compile",

@@ -8,7 +8,7 @@ use crate::config::{Config, TenantConfig};
 use crate::error::{Error, Result};
 use crate::evidence::store::Store;
 use crate::evidence::{verify_store, write_package, PackageInput, Signer25519, VerifyOptions, Written};
-use crate::report::{renderer, FailOn, GateResult};
+use crate::report::{renderer, GateResult};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -188,7 +188,7 @@ fn run_tenant(
         Some(b) => BaselineChoice::Given(BaselineSource::parse(b)?),
         None => BaselineChoice::Auto(config.check.baselines.clone()),
     };
-    opts.fail_on = config.check.fail_on.iter().filter_map(|f| FailOn::parse(f)).collect();
+    opts.fail_on = config.check.fail_on.clone();
     // The audit stream's checkpoint, for the audit-lag rule (CC7.2).
     if let Some(cp) = crate::audit::read_checkpoint(store, &t.name)? {
         opts.run_context.insert(

@@ -7,7 +7,7 @@ pub mod audit;
 pub mod daily;
 pub mod forensics;
 
-use crate::config::Config;
+use crate::config::{Config, StoreKind};
 use crate::error::{Error, Result};
 use crate::evidence::store::{LocalStore, S3Settings, S3Store, Store};
 use crate::evidence::Signer25519;
@@ -81,9 +81,9 @@ pub(crate) fn open_store(config: &Config, o: &StoreFlags) -> Result<Box<dyn Stor
     if let Some(url) = &o.store {
         return open_store_url(url, config.store.s3.as_ref(), &o.s3);
     }
-    match (config.store.kind.as_str(), &config.store.path) {
-        ("local", Some(p)) => Ok(Box::new(LocalStore::new(p))),
-        ("s3", _) => match &config.store.s3 {
+    match (config.store.kind, &config.store.path) {
+        (StoreKind::Local, Some(p)) => Ok(Box::new(LocalStore::new(p))),
+        (StoreKind::S3, _) => match &config.store.s3 {
             Some(s3) => Ok(Box::new(S3Store::open(o.s3.apply(s3.clone()))?)),
             None => Err(Error::Usage {
                 message: "store.kind is s3 but there is no [store.s3] section".into(),
