@@ -187,6 +187,27 @@ pub struct TenantConfig {
 }
 
 impl TenantConfig {
+    /// What collecting the tenant takes: everything its config says, four resource types at
+    /// a time, with a progress bar on a terminal.
+    pub fn collect_options(&self) -> Result<crate::collect::CollectOptions> {
+        Ok(crate::collect::CollectOptions {
+            platform: self.platform,
+            region: self.region.clone(),
+            tenant: self.name.clone(),
+            base_url: self.base_url.clone(),
+            auth_url: self.auth_url.clone(),
+            resources: self.resources.clone(),
+            settle_minutes: self.settle_minutes,
+            concurrency: 4,
+            auth: self.auth()?,
+            tenant_id: self.tenant_id.clone(),
+            identity_url: self.identity_url.clone(),
+            api_version: self.api_version.clone(),
+            page_size: self.page_size,
+            progress: true,
+        })
+    }
+
     /// How the tenant signs in to its platform's API (the credentials its config names, or
     /// the platform's default variables).
     pub fn auth(&self) -> Result<crate::collect::api::Auth> {

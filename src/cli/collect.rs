@@ -2,7 +2,7 @@
 
 use clap::Args;
 use driftgate::collect::{collect, CollectOptions};
-use driftgate::config::CredentialsConfig;
+use driftgate::config::{CredentialsConfig, TenantConfig};
 use driftgate::platform::Platform;
 use driftgate::Result;
 use std::path::PathBuf;
@@ -80,24 +80,20 @@ pub fn run(a: CollectArgs) -> Result<ExitCode> {
             }
         }
     }
-    let auth =
-        a.platform.auth(&CredentialsConfig { secret_file: a.api.credentials_file.clone(), ..Default::default() })?;
-    let opts = CollectOptions {
-        platform: a.platform,
+    let tenant = TenantConfig {
         region: a.api.region,
-        tenant: a.tenant,
         base_url: a.api.base_url,
         auth_url: a.api.auth_url,
         resources: a.resources,
         settle_minutes: a.settle,
-        concurrency: a.concurrency,
-        auth,
         tenant_id: a.tenant_id,
         identity_url: a.identity_url,
         api_version: a.api_version,
         page_size: a.page_size,
-        progress: true,
+        credentials: Some(CredentialsConfig { secret_file: a.api.credentials_file, ..Default::default() }),
+        ..TenantConfig::named(&a.tenant, a.platform)
     };
+    let opts = CollectOptions { concurrency: a.concurrency, ..tenant.collect_options()? };
     let snapshot = collect(&opts)?;
     let text = driftgate::canonical::to_pretty(&snapshot.to_value());
     match &a.output {

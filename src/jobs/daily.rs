@@ -146,24 +146,9 @@ fn select_tenants(config: &Config, o: &RunOverrides) -> Result<Vec<TenantConfig>
 
 /// Collects a tenant's snapshot from its platform's API, with the credentials its config names.
 fn collect_tenant(t: &TenantConfig) -> Result<crate::snapshot::Snapshot> {
-    let auth = t.auth()?;
+    let opts = t.collect_options()?;
     eprintln!("driftgate: collecting tenant {} from {}", t.name, t.platform);
-    crate::collect::collect(&crate::collect::CollectOptions {
-        platform: t.platform,
-        region: t.region.clone(),
-        tenant: t.name.clone(),
-        base_url: t.base_url.clone(),
-        auth_url: t.auth_url.clone(),
-        resources: t.resources.clone(),
-        settle_minutes: t.settle_minutes,
-        concurrency: 4,
-        auth,
-        tenant_id: t.tenant_id.clone(),
-        identity_url: t.identity_url.clone(),
-        api_version: t.api_version.clone(),
-        page_size: t.page_size,
-        progress: true,
-    })
+    crate::collect::collect(&opts)
 }
 
 fn run_tenant(

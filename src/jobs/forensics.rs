@@ -51,20 +51,10 @@ pub fn forensics_collect(
     let masker = if req.mask { Some(config.audit.masker()?) } else { None };
     let api = audit_api(t)?;
     let snapshot_from = crate::collect::CollectOptions {
-        platform: t.platform,
-        region: t.region.clone(),
-        tenant: t.name.clone(),
-        base_url: t.base_url.clone(),
-        auth_url: t.auth_url.clone(),
         resources: Vec::new(),
         settle_minutes: None,
-        concurrency: 4,
-        auth: t.auth()?,
-        tenant_id: None,
-        identity_url: None,
-        api_version: None,
-        page_size: None,
         progress: false,
+        ..t.collect_options()?
     };
     let opts = crate::forensics::ForensicOptions {
         tenant: t.name.clone(),
