@@ -14,7 +14,7 @@ pub mod clock;
 pub mod collect;
 pub mod config;
 pub mod diff;
-pub mod error;
+mod error;
 pub mod evidence;
 pub mod forensics;
 pub mod fsutil;
