@@ -4,7 +4,7 @@
 mod support;
 
 use driftgate::evidence::store::LocalStore;
-use driftgate::evidence::{verify_store, write_package, PackageInput, Signer25519, VerifyOptions};
+use driftgate::evidence::{write_package, PackageInput, Signer25519, VerifyOptions};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -55,13 +55,7 @@ fn rust_verdict(root: &Path, public_key: Option<&Signer25519>, range: Option<(u8
         to: range.map(|r| day(r.1).date()),
         ..Default::default()
     };
-    let r = verify_store(&LocalStore::new(root), &opts).unwrap();
-    let problems = r
-        .problems
-        .iter()
-        .map(|p| (p.severity.to_string(), p.code.to_string(), p.tenant.clone(), p.subject.clone()))
-        .collect();
-    (r.ok(), problems)
+    rust_verdict_of(root, &opts)
 }
 
 fn python_verdict(root: &Path, public_key: Option<&Path>, range: Option<(u8, u8)>) -> Verdict {

@@ -6,8 +6,7 @@
 
 mod support;
 
-use driftgate::evidence::store::LocalStore;
-use driftgate::evidence::{verify_store, PublicKey, VerifyOptions};
+use driftgate::evidence::{PublicKey, VerifyOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use support::genesys::{Emulator, Faults, CLIENT_ID, CLIENT_SECRET};
@@ -105,13 +104,7 @@ fn build() -> Fixture {
 fn rust_verdict(f: &Fixture, store: &Path, extra: &VerifyOptions) -> Verdict {
     let key = PublicKey::parse(&std::fs::read_to_string(&f.public_key).unwrap(), "demo.pub").unwrap();
     let opts = VerifyOptions { public_key: Some(key), witness: Some(f.witness.clone()), ..extra.clone() };
-    let r = verify_store(&LocalStore::new(store), &opts).unwrap();
-    let problems = r
-        .problems
-        .iter()
-        .map(|p| (p.severity.to_string(), p.code.to_string(), p.tenant.clone(), p.subject.clone()))
-        .collect();
-    (r.ok(), problems)
+    support::rust_verdict_of(store, &opts)
 }
 
 fn python_verdict(f: &Fixture, store: &Path, extra: &[&str]) -> Verdict {

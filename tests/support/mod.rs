@@ -148,6 +148,17 @@ impl Store for Crashing {
 /// stream, subject).
 pub type Verdict = (bool, Vec<(String, String, String, String)>);
 
+/// The Rust verifier's verdict on the local store at `root`.
+pub fn rust_verdict_of(root: &Path, opts: &driftgate::evidence::VerifyOptions) -> Verdict {
+    let r = driftgate::evidence::verify_store(&LocalStore::new(root), opts).unwrap();
+    let problems = r
+        .problems
+        .iter()
+        .map(|p| (p.severity.to_string(), p.code.to_string(), p.tenant.clone(), p.subject.clone()))
+        .collect();
+    (r.ok(), problems)
+}
+
 /// Runs the standalone Python verifier (`--json`) as `cmd` describes and reads its verdict;
 /// it must exit 0 when the store holds and 1 when it does not, and write nothing to stderr.
 pub fn python_verdict_of(mut cmd: std::process::Command) -> Verdict {
