@@ -58,6 +58,8 @@ pub struct CheckOptions {
     pub collected: Option<Snapshot>,
     /// Keep the snapshot as read (secrets redacted) in [`CheckRun::raw`], for evidence.
     pub keep_raw: bool,
+    /// Keep exactly what the policies saw in [`CheckRun::policy_input`] (`--dump-input`).
+    pub keep_policy_input: bool,
 }
 
 impl CheckOptions {
@@ -76,6 +78,7 @@ impl CheckOptions {
             as_of: None,
             collected: None,
             keep_raw: true,
+            keep_policy_input: false,
         }
     }
 }
@@ -93,6 +96,19 @@ pub struct CheckRun {
     pub gated: GateOutcome,
     /// How long each stage took, in order (for `check --timings` and the benchmark).
     pub timings: Vec<(&'static str, Duration)>,
+    /// What the policies saw (when [`CheckOptions::keep_policy_input`]): `input` and `data`.
+    pub policy_input: Option<PolicyInput>,
+}
+
+/// What the policies were evaluated on, so that anyone can evaluate them again elsewhere
+/// (`opa eval`): the input document and the whole data document.
+#[derive(Debug, Clone)]
+pub struct PolicyInput {
+    /// `input`: the normalized snapshot without its quarantined items.
+    pub input: Value,
+    /// `data`: the bundle's data at its paths, the `--data` files, and `driftgate.{drift,
+    /// run, observed}`.
+    pub data: Value,
 }
 
 /// Stage timings.
@@ -131,6 +147,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 struct Prepared {
     registry: SchemaRegistry,
     bundle: Bundle,
+    extra_data: Vec<(PathBuf, Value)>,
     policies: CompiledPolicies,
     baseline: Option<baseline::Baseline>,
     compile_time: Duration,
@@ -164,7 +181,15 @@ fn prepare(opts: &CheckOptions, rules: &crate::catalog::PlatformRules, tenant: &
             }
         }
     };
-    Ok(Prepared { registry, bundle, policies, baseline, compile_time, baseline_time: t0.elapsed() - compile_time })
+    Ok(Prepared {
+        registry,
+        bundle,
+        extra_data: extra,
+        policies,
+        baseline,
+        compile_time,
+        baseline_time: t0.elapsed() - compile_time,
+    })
 }
 
 /// Runs the check.
@@ -204,7 +229,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
             })
         },
     );
-    let Prepared { registry, bundle, policies, baseline, compile_time, baseline_time } = prepared?;
+    let Prepared { registry, bundle, extra_data, policies, baseline, compile_time, baseline_time } = prepared?;
     // A bundle with nothing to say about this platform would give a report of PASS over
     // zero rules: nothing was checked, and that is a job not done, never a pass.
     let platform = &normalized.metadata.platform;
@@ -283,6 +308,14 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         run_context[k] = v.clone();
     }
     let driftgate = json!({"drift": drift, "run": run_context, "observed": observed});
+    let policy_input = opts.keep_policy_input.then(|| {
+        let mut data = bundle.data.clone();
+        for (_, extra) in &extra_data {
+            merge_data(&mut data, extra);
+        }
+        merge_data(&mut data, &json!({"driftgate": driftgate}));
+        PolicyInput { input: gated.accepted.to_value(), data }
+    });
     let (applicable, evaluations) = policies.evaluate_for(&normalized.metadata.platform, input, driftgate.clone())?;
     watch.lap("policy evaluation");
     let run_context = &driftgate["run"];
@@ -318,7 +351,25 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     });
     report.run.finished_at = crate::clock::rfc3339(OffsetDateTime::now_utc());
     watch.lap("report");
-    Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages })
+    Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages, policy_input })
+}
+
+/// Merges `add` into `data` as a data document is built from several files: objects key by
+/// key, anything else replaced.
+fn merge_data(data: &mut Value, add: &Value) {
+    match (data, add) {
+        (Value::Object(d), Value::Object(a)) => {
+            for (k, v) in a {
+                match d.get_mut(k) {
+                    Some(existing) => merge_data(existing, v),
+                    None => {
+                        d.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (d, a) => *d = a.clone(),
+    }
 }
 
 fn run_id(started: &OffsetDateTime, digest: &str) -> String {

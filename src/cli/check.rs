@@ -53,6 +53,11 @@ pub struct CheckArgs {
     /// Print how long each stage took (stderr).
     #[arg(long)]
     timings: bool,
+    /// Write exactly what the policies saw: DIR/input.json and DIR/data.json (the bundle's
+    /// data, the --data files and data.driftgate), to evaluate the same bundle elsewhere
+    /// (`opa eval`).
+    #[arg(long, value_name = "DIR")]
+    dump_input: Option<PathBuf>,
 }
 
 pub fn run(a: CheckArgs) -> Result<ExitCode> {
@@ -78,9 +83,15 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         as_of: None,
         collected: None,
         keep_raw: false,
+        keep_policy_input: a.dump_input.is_some(),
     };
     let alerts = a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?;
     let mut run = run_check(&opts)?;
+    if let (Some(dir), Some(p)) = (&a.dump_input, &run.policy_input) {
+        let pretty = |v: &serde_json::Value| driftgate::canonical::to_pretty(v).into_bytes();
+        let files = [("input.json".to_string(), pretty(&p.input)), ("data.json".to_string(), pretty(&p.data))];
+        driftgate::fsutil::write_all_or_nothing(dir, &files)?;
+    }
     let rendering = std::time::Instant::now();
     run.report.alerts = driftgate::alert::send_alerts(&run.report, &alerts);
     super::report_alert_failures(&run.report.alerts);

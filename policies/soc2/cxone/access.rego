@@ -17,6 +17,7 @@ import rego.v1
 #   severity: critical
 #   remediation: Move the agent to a non-privileged security profile, or add the agent to approved_privileged_agents through a reviewed change.
 deny_unapproved_privileged_profile contains finding if {
+	lib.applies
 	some a in input.resources.agents
 	a.isActive == true
 	lib.id_text(a.profileId) in lib.privileged_profile_ids
@@ -37,6 +38,7 @@ deny_unapproved_privileged_profile contains finding if {
 #   severity: high
 #   remediation: Split employee administration and security-profile administration across two profiles held by different people, or record a break-glass exception in the tenant's sod_exceptions.
 deny_segregation_of_duties contains finding if {
+	lib.applies
 	some a in input.resources.agents
 	a.isActive == true
 	not lib.listed(a, lib.setting("sod_exceptions"))
@@ -59,6 +61,7 @@ deny_segregation_of_duties contains finding if {
 #   severity: high
 #   remediation: Move the agent to a non-supervisory security profile before locking or deactivating it.
 deny_inactive_agent_with_supervisor_profile contains finding if {
+	lib.applies
 	some a in input.resources.agents
 	inactive_or_locked(a)
 	lib.id_text(a.profileId) in lib.supervisory_profile_ids

@@ -15,7 +15,7 @@ profiles := [
 
 agent(id, profile, active, locked) := {"agentId": id, "userName": sprintf("agent%d@x", [id]), "profileId": profile, "isActive": active, "locked": locked}
 
-snap(agents) := {"metadata": {"tenant": "t"}, "resources": {"security_profiles": profiles, "agents": agents}}
+snap(agents) := {"metadata": {"platform": "nice-cxone", "tenant": "t"}, "resources": {"security_profiles": profiles, "agents": agents}}
 
 approved := {"t": {"approved_privileged_agents": ["7"], "sod_exceptions": ["agent7@x"]}}
 

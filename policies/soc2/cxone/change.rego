@@ -16,6 +16,7 @@ import rego.v1
 #   severity: high
 #   remediation: If the change was intended, run `driftgate baseline update` and merge the reviewed baseline; otherwise revert it in CXone.
 deny_unapproved_change contains finding if {
+	lib.applies
 	some d in data.driftgate.drift
 	d.resource_type in lib.setting("controlled_types")
 	finding := {

@@ -3,7 +3,7 @@ package soc2.cxone.change_test
 import data.soc2.cxone.change
 import rego.v1
 
-inp := {"metadata": {"tenant": "t"}, "resources": {}}
+inp := {"metadata": {"platform": "nice-cxone", "tenant": "t"}, "resources": {}}
 
 test_drift_on_a_controlled_type_is_denied if {
 	drift := [{"resource_type": "security_profiles", "resource_id": "1005", "resource_name": "Security Administrator", "change": "added", "path": "/permissions/Employees"}]
@@ -17,4 +17,10 @@ test_a_nameless_item_uses_its_id_and_uncontrolled_types_pass if {
 	f.msg == "unapproved change to agents \"30006\": removed"
 	count(change.deny_unapproved_change) == 0 with input as inp
 		with data.driftgate.drift as [{"resource_type": "dispositions", "resource_id": "d", "resource_name": "x", "change": "added", "path": ""}]
+}
+
+test_rules_of_the_pack_do_not_apply_to_another_platform if {
+	genesys := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {}}
+	drift := [{"resource_type": "roles", "resource_id": "r1", "resource_name": "R", "change": "modified", "path": "/x", "before": 1, "after": 2}]
+	count(change.deny_unapproved_change) == 0 with input as genesys with data.driftgate.drift as drift
 }

@@ -28,6 +28,7 @@ last_used(k) := data.driftgate.observed.access_keys[k.accessKeyId].lastUsedDate
 #   reads: [access_keys]
 #   remediation: Deactivate or delete the access key in Admin > Employees > Security; issue a new one when it is needed again.
 deny_idle_access_key contains finding if {
+	lib.applies
 	some k in input.resources.access_keys
 	k.isActive == true
 	used := last_used(k)
@@ -42,6 +43,7 @@ deny_idle_access_key contains finding if {
 }
 
 deny_idle_access_key contains finding if {
+	lib.applies
 	some k in input.resources.access_keys
 	k.isActive == true
 	not is_string(object.get(data.driftgate.observed, ["access_keys", k.accessKeyId, "lastUsedDate"], null))
@@ -69,6 +71,7 @@ user_by_id[u.id] := u if {
 #   severity: high
 #   remediation: Deactivate the access key; offboarding must revoke access keys along with the account.
 deny_access_key_of_inactive_owner contains finding if {
+	lib.applies
 	some k in input.resources.access_keys
 	k.isActive == true
 	some owner in inactive_owner(k)

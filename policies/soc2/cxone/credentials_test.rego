@@ -6,7 +6,7 @@ import rego.v1
 key(id, owner, active) := {"accessKeyId": id, "agentId": owner, "userId": sprintf("u%d", [owner]), "isActive": active}
 
 snap(keys) := {
-	"metadata": {"tenant": "t", "collected_at": "2026-11-22T08:00:00Z"},
+	"metadata": {"platform": "nice-cxone", "tenant": "t", "collected_at": "2026-11-22T08:00:00Z"},
 	"resources": {
 		"access_keys": keys,
 		"agents": [

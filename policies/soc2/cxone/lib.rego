@@ -67,3 +67,8 @@ listed(a, list) if id_text(a.agentId) in list
 listed(a, list) if a.userName in list
 
 agent_ref(a) := {"type": "agents", "id": id_text(a.agentId), "name": a.userName}
+
+# Whether the snapshot is of this pack's platform. Every rule of the pack starts with it, so
+# that evaluating the whole bundle (as `opa eval` does) gives exactly driftgate's findings,
+# which only evaluates a pack's rules on its own platform (`custom.platform`).
+applies if input.metadata.platform == "nice-cxone"

@@ -44,6 +44,7 @@ privileged_role_ids contains r.id if {
 #   severity: critical
 #   remediation: Remove the role from the user, or add the user to approved_privileged_users through a reviewed change.
 deny_unapproved_privileged contains finding if {
+	lib.applies
 	some u in input.resources.users
 	u.state != "deleted"
 	some r in u.authorization.roles
@@ -65,6 +66,7 @@ deny_unapproved_privileged contains finding if {
 #   severity: high
 #   remediation: Split the duties across two people, or record a break-glass exception in the tenant's sod_exceptions.
 deny_segregation_of_duties contains finding if {
+	lib.applies
 	some u in input.resources.users
 	u.state == "active"
 	holds_any(u, access_granting_role_ids)
@@ -86,6 +88,7 @@ deny_segregation_of_duties contains finding if {
 #   severity: medium
 #   remediation: Replace the wildcard with the explicit permissions the role needs.
 deny_wildcard_role contains finding if {
+	lib.applies
 	some r in input.resources.roles
 	not object.get(r, "defaultRoleId", "") in lib.setting("builtin_admin_role_ids")
 	some p in r.permissions
@@ -107,6 +110,7 @@ deny_wildcard_role contains finding if {
 #   severity: medium
 #   remediation: Remove the roles from the user (Admin > People > Roles).
 deny_inactive_user_with_roles contains finding if {
+	lib.applies
 	some u in input.resources.users
 	u.state in {"inactive", "deleted"}
 	some r in u.authorization.roles

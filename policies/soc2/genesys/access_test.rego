@@ -13,7 +13,7 @@ roles := [
 
 user(id, state, role_ids) := {"id": id, "name": id, "state": state, "authorization": {"roles": [{"id": r} | some r in role_ids]}}
 
-snap(users) := {"metadata": {"tenant": "t"}, "resources": {"roles": roles, "users": users}}
+snap(users) := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"roles": roles, "users": users}}
 
 approved := {"t": {"approved_privileged_users": ["alice"], "sod_exceptions": ["alice"]}}
 
@@ -53,7 +53,7 @@ test_split_duties_pass if {
 
 test_custom_wildcard_role_is_denied if {
 	wild := array.concat(roles, [{"id": "w", "name": "Wild", "permissions": ["routing:*:*"]}])
-	some f in access.deny_wildcard_role with input as {"metadata": {"tenant": "t"}, "resources": {"roles": wild}}
+	some f in access.deny_wildcard_role with input as {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"roles": wild}}
 	f.permission == "routing:*:*"
 }
 
@@ -75,4 +75,9 @@ test_inactive_user_with_only_default_role_passes if {
 
 test_active_user_with_roles_passes_inactive_rule if {
 	count(access.deny_inactive_user_with_roles) == 0 with input as snap([user("eve", "active", ["sup"])])
+}
+
+test_rules_of_the_pack_do_not_apply_to_another_platform if {
+	other := {"metadata": {"platform": "nice-cxone", "tenant": "t"}, "resources": {"roles": roles, "users": [user("bob", "active", ["emp", "tel"])]}}
+	count(access.deny_unapproved_privileged) == 0 with input as other
 }

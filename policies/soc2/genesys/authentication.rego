@@ -21,6 +21,7 @@ password := lib.setting("password")
 #   severity: high
 #   remediation: Admin > Organization Settings > Security > enable "Require multi-factor authentication".
 deny_mfa_not_required contains finding if {
+	lib.applies
 	some s in input.resources.authentication_settings
 	not s.multifactorAuthenticationRequired == true
 	finding := {
@@ -39,6 +40,7 @@ deny_mfa_not_required contains finding if {
 #   severity: medium
 #   remediation: Raise passwordRequirements.minimumLength in the organization's authentication settings.
 deny_password_too_short contains finding if {
+	lib.applies
 	some s in input.resources.authentication_settings
 	length := object.get(s, ["passwordRequirements", "minimumLength"], 0)
 	length < password.min_length
@@ -67,6 +69,7 @@ class_minimums := {
 #   severity: medium
 #   remediation: Raise the passwordRequirements minimums (digits, upper, lower, specials) in the authentication settings.
 deny_password_classes contains finding if {
+	lib.applies
 	some s in input.resources.authentication_settings
 	some field, param in class_minimums
 	actual := object.get(s, ["passwordRequirements", field], 0)
@@ -87,6 +90,7 @@ deny_password_classes contains finding if {
 #   severity: low
 #   remediation: Set passwordRequirements.expirationDays to at most the allowed period.
 deny_password_expiry contains finding if {
+	lib.applies
 	password.max_expiration_days != null
 	some s in input.resources.authentication_settings
 	days := object.get(s, ["passwordRequirements", "expirationDays"], 0)
@@ -112,6 +116,7 @@ expires_in_time(days) if {
 #   severity: high
 #   remediation: Configure the organization's identity provider (Admin > Integrations > Single Sign-on) and enable it.
 deny_sso_missing contains finding if {
+	lib.applies
 	lib.setting("require_sso") == true
 	count([p | some p in input.resources.identity_providers; not p.disabled == true]) == 0
 	finding := {
@@ -129,6 +134,7 @@ deny_sso_missing contains finding if {
 #   severity: low
 #   remediation: Set ipAddressAllowlist in the organization's authentication settings to the approved egress ranges.
 warn_no_ip_allowlist contains finding if {
+	lib.applies
 	some s in input.resources.authentication_settings
 	count(object.get(s, "ipAddressAllowlist", [])) == 0
 	finding := {"msg": "no IP address allowlist is set", "resource": ref, "path": "/ipAddressAllowlist"}
@@ -143,6 +149,7 @@ warn_no_ip_allowlist contains finding if {
 #   severity: high
 #   remediation: Remove the entry or get the range approved and added to approved_ip_ranges.
 deny_ip_outside_approved contains finding if {
+	lib.applies
 	approved := lib.setting("approved_ip_ranges")
 	count(approved) > 0
 	some s in input.resources.authentication_settings
@@ -170,6 +177,7 @@ inside_any(entry, ranges) if {
 #   severity: info
 #   remediation: Add approved_ip_ranges and approved_carrier_cidrs to the tenant's data file.
 warn_network_params_missing contains finding if {
+	lib.applies
 	count(lib.setting("approved_ip_ranges")) == 0
 	some s in input.resources.authentication_settings
 	count(object.get(s, "ipAddressAllowlist", [])) > 0

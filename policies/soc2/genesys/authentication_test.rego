@@ -12,7 +12,7 @@ strong := {
 	},
 }
 
-snap(settings) := {"metadata": {"tenant": "t"}, "resources": {"authentication_settings": [settings]}}
+snap(settings) := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"authentication_settings": [settings]}}
 
 test_mfa_off_is_denied if {
 	count(authentication.deny_mfa_not_required) == 1 with input as snap(object.union(strong, {"multifactorAuthenticationRequired": false}))
@@ -64,18 +64,18 @@ test_password_expiry_passes if {
 sso_required := {"t": {"require_sso": true}}
 
 test_sso_required_without_provider_is_denied if {
-	inp := {"metadata": {"tenant": "t"}, "resources": {"identity_providers": [{"id": "p", "disabled": true}], "organization": [{"id": "o", "name": "Org"}]}}
+	inp := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"identity_providers": [{"id": "p", "disabled": true}], "organization": [{"id": "o", "name": "Org"}]}}
 	some f in authentication.deny_sso_missing with input as inp with data.soc2.genesys.tenants as sso_required
 	f.resource.id == "o"
 }
 
 test_sso_required_with_enabled_provider_passes if {
-	inp := {"metadata": {"tenant": "t"}, "resources": {"identity_providers": [{"id": "p", "disabled": false}]}}
+	inp := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"identity_providers": [{"id": "p", "disabled": false}]}}
 	count(authentication.deny_sso_missing) == 0 with input as inp with data.soc2.genesys.tenants as sso_required
 }
 
 test_sso_not_required_passes_without_provider if {
-	count(authentication.deny_sso_missing) == 0 with input as {"metadata": {"tenant": "t"}, "resources": {"identity_providers": []}}
+	count(authentication.deny_sso_missing) == 0 with input as {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"identity_providers": []}}
 }
 
 test_empty_ip_allowlist_warns if {

@@ -3,7 +3,7 @@ package soc2.genesys.change_test
 import data.soc2.genesys.change
 import rego.v1
 
-inp := {"metadata": {"tenant": "t"}, "resources": {}}
+inp := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {}}
 
 test_drift_on_controlled_type_is_denied if {
 	drift := [{"resource_type": "roles", "resource_id": "r1", "resource_name": "Admin", "change": "modified", "path": "/permissions", "before": null, "after": "x:y:z"}]

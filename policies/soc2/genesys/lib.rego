@@ -40,3 +40,8 @@ covers_any(held, wanted) if {
 org_ref := {"type": "organization", "id": o.id, "name": o.name} if {
 	some o in input.resources.organization
 } else := {"type": "organization", "id": input.metadata.tenant}
+
+# Whether the snapshot is of this pack's platform. Every rule of the pack starts with it, so
+# that evaluating the whole bundle (as `opa eval` does) gives exactly driftgate's findings,
+# which only evaluates a pack's rules on its own platform (`custom.platform`).
+applies if input.metadata.platform == "genesys-cloud"

@@ -17,6 +17,7 @@ import rego.v1
 #   severity: high
 #   remediation: Check the scheduled `driftgate audit pull` job; events older than the platform's retention are lost for good.
 deny_audit_lag contains finding if {
+	lib.applies
 	checkpoint := data.driftgate.run.audit.checkpoint
 	lag_ns := time.parse_rfc3339_ns(data.driftgate.run.time) - time.parse_rfc3339_ns(checkpoint)
 	max_hours := lib.setting("max_audit_lag_hours")
@@ -37,6 +38,7 @@ deny_audit_lag contains finding if {
 #   reads: [drift, wfm_business_units, wfm_management_units]
 #   remediation: Record the approval on the object, or revert the change.
 deny_wfm_change_unapproved contains finding if {
+	lib.applies
 	field := lib.setting("wfm_approval_field")
 	field != null
 	some d in data.driftgate.drift

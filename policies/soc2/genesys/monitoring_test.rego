@@ -3,7 +3,7 @@ package soc2.genesys.monitoring_test
 import data.soc2.genesys.monitoring
 import rego.v1
 
-inp := {"metadata": {"tenant": "t"}, "resources": {"organization": [{"id": "o", "name": "Org"}], "wfm_management_units": [{"id": "mu1", "name": "MU"}, {"id": "mu2", "name": "MU2", "approval": "CHG-1"}]}}
+inp := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"organization": [{"id": "o", "name": "Org"}], "wfm_management_units": [{"id": "mu1", "name": "MU"}, {"id": "mu2", "name": "MU2", "approval": "CHG-1"}]}}
 
 test_stale_audit_checkpoint_is_denied if {
 	run := {"time": "2026-11-22T08:00:00Z", "audit": {"checkpoint": "2026-11-20T08:00:00Z"}}

@@ -21,6 +21,7 @@ client_ref(c) := {"type": "oauth_clients", "id": c.id, "name": c.name}
 #   severity: high
 #   remediation: Replace the client with an authorization-code or client-credentials client and delete it.
 deny_forbidden_grant contains finding if {
+	lib.applies
 	some c in input.resources.oauth_clients
 	c.authorizedGrantType in oauth.forbidden_grants
 	finding := {
@@ -39,6 +40,7 @@ deny_forbidden_grant contains finding if {
 #   severity: medium
 #   remediation: Lower the client's token lifetime (Admin > Integrations > OAuth > Token Duration).
 deny_token_lifetime contains finding if {
+	lib.applies
 	some c in input.resources.oauth_clients
 	c.accessTokenValiditySeconds > oauth.max_token_seconds
 	finding := {
@@ -57,6 +59,7 @@ deny_token_lifetime contains finding if {
 #   severity: high
 #   remediation: Assign the client only the roles it needs, each in a specific division.
 deny_client_unscoped contains finding if {
+	lib.applies
 	some c in input.resources.oauth_clients
 	c.authorizedGrantType == "CLIENT-CREDENTIALS"
 	count(object.get(c, "roleDivisions", [])) == 0
@@ -64,6 +67,7 @@ deny_client_unscoped contains finding if {
 }
 
 deny_client_unscoped contains finding if {
+	lib.applies
 	some c in input.resources.oauth_clients
 	c.authorizedGrantType == "CLIENT-CREDENTIALS"
 	some rd in object.get(c, "roleDivisions", [])

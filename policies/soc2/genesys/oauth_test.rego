@@ -11,7 +11,7 @@ client(overrides) := object.union(
 	overrides,
 )
 
-snap(c) := {"metadata": {"tenant": "t"}, "resources": {"oauth_clients": [c]}}
+snap(c) := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"oauth_clients": [c]}}
 
 test_password_grant_is_denied if {
 	count(oauth.deny_forbidden_grant) == 1 with input as snap(client({"authorizedGrantType": "PASSWORD"}))

@@ -33,6 +33,7 @@ acl_entries(t) := v if {
 #   severity: high
 #   remediation: Remove the entry from the trunk's ACL, or get the carrier range approved.
 deny_trunk_acl_outside_carriers contains finding if {
+	lib.applies
 	approved := lib.setting("approved_carrier_cidrs")
 	count(approved) > 0
 	some t in input.resources.trunk_base_settings
@@ -60,6 +61,7 @@ inside_any(entry, ranges) if {
 #   severity: info
 #   remediation: Add approved_carrier_cidrs to the tenant's data file.
 warn_carrier_cidrs_missing contains finding if {
+	lib.applies
 	count(lib.setting("approved_carrier_cidrs")) == 0
 	some t in input.resources.trunk_base_settings
 	count(acl_entries(t)) > 0
@@ -75,6 +77,7 @@ warn_carrier_cidrs_missing contains finding if {
 #   severity: high
 #   remediation: Set the trunk's SIP transport protocol to TLS (port 5061) and enable SRTP.
 deny_trunk_not_tls contains finding if {
+	lib.applies
 	lib.setting("require_tls_transport") == true
 	some t in input.resources.trunk_base_settings
 	protocol := property(t, props.transport)

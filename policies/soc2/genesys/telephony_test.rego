@@ -11,7 +11,7 @@ trunk(acl, protocol) := {
 	},
 }
 
-snap(t) := {"metadata": {"tenant": "t"}, "resources": {"trunk_base_settings": [t]}}
+snap(t) := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"trunk_base_settings": [t]}}
 
 carriers := {"t": {"approved_carrier_cidrs": ["198.51.100.0/24"]}}
 
