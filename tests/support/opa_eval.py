@@ -1,0 +1,105 @@
+"""Evaluates driftgate's policy bundle with real OPA (the Go engine, through the
+opa-golib-python-bindings wheel) and prints what it found, as JSON on stdout.
+
+    python3 opa_eval.py OPA_LIB_DIR POLICIES_DIR findings DUMP_DIR...   whole-bundle findings per dump
+    python3 opa_eval.py OPA_LIB_DIR POLICIES_DIR tests DATA_JSON        every test_* rule's result
+
+`findings` loads every Rego module of the bundle except the tests and the dump's data.json
+(the bundle's data, the --data files and data.driftgate), evaluates the whole `data`
+document with the dump's input.json, and collects the elements of every rule named deny*,
+violation* or warn* in every package: {rule, msg, resource, path} each.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, sys.argv[1])
+from opa_bindings import OpaEngine  # noqa: E402
+from opa_bindings.engine import OpaUndefinedError  # noqa: E402
+
+POLICIES = sys.argv[2]
+
+
+def modules(include_tests):
+    for dirpath, dirnames, filenames in os.walk(POLICIES):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".rego") and (include_tests or not name.endswith("_test.rego")):
+                path = os.path.join(dirpath, name)
+                with open(path) as f:
+                    yield os.path.relpath(path, POLICIES), f.read()
+
+
+def engine(data, include_tests):
+    e = OpaEngine()
+    for path, source in modules(include_tests):
+        e.add_policy(path, source)
+    e.add_data(data)
+    return e
+
+
+def finding_rules(doc, prefix):
+    """(rule path, elements) of every finding-producing rule in the evaluated data document."""
+    if not isinstance(doc, dict):
+        return
+    for key, value in doc.items():
+        path = prefix + "." + key
+        if key.startswith(("deny", "violation", "warn")) and isinstance(value, list):
+            yield path, value
+        elif isinstance(value, dict) and key != "driftgate":
+            yield from finding_rules(value, path)
+
+
+def findings(dump_dirs):
+    out = []
+    for d in dump_dirs:
+        with open(os.path.join(d, "data.json")) as f:
+            data = json.load(f)
+        with open(os.path.join(d, "input.json")) as f:
+            inp = json.load(f)
+        e = engine(data, False)
+        doc = e.eval_document("", input=inp)
+        found = []
+        for rule, elements in finding_rules(doc, "data"):
+            for el in elements:
+                res = el.get("resource") if isinstance(el, dict) else None
+                found.append({
+                    "rule": rule,
+                    "msg": el.get("msg") if isinstance(el, dict) else None,
+                    "resource": [res.get("type"), res.get("id")] if isinstance(res, dict) else None,
+                    "path": el.get("path") if isinstance(el, dict) else None,
+                })
+        out.append(found)
+        e.close()
+    return out
+
+
+def tests(data_json):
+    with open(data_json) as f:
+        data = json.load(f)
+    data.pop("driftgate", None)
+    e = engine(data, True)
+    results = {}
+    for path, source in modules(True):
+        if not path.endswith("_test.rego"):
+            continue
+        package = next(l.split()[1] for l in source.splitlines() if l.startswith("package "))
+        for line in source.splitlines():
+            if line.startswith("test_"):
+                name = line.split()[0].split("(")[0]
+                rule = "%s.%s" % (package, name)
+                try:
+                    ok = e.eval_document(rule) is True
+                except OpaUndefinedError:
+                    ok = False
+                results["data." + rule] = ok
+    e.close()
+    return results
+
+
+if __name__ == "__main__":
+    mode = sys.argv[3]
+    if mode == "findings":
+        print(json.dumps(findings(sys.argv[4:])))
+    else:
+        print(json.dumps(tests(sys.argv[4])))
