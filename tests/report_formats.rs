@@ -177,10 +177,71 @@ fn csv_has_a_row_per_control_and_finding() {
 fn github_annotations_point_at_lines() {
     let text = render(&report(DRIFTED), "github");
     let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error file=snapshot.normalized.json")).collect();
-    assert_eq!(errors.len(), report(DRIFTED).summary.violations);
+    let violations = report(DRIFTED).summary.violations;
+    // GitHub shows ten per level: the most severe ten, then a line saying how many more.
+    assert!(violations > 10, "the example has more violations than GitHub shows");
+    assert_eq!(errors.len(), 10);
+    let more = format!("driftgate: {} more error annotation(s) not shown", violations - 10);
+    assert!(text.lines().any(|l| l.starts_with(&more)), "{text}");
     // Every one has a line but the removal of an item the snapshot no longer holds.
-    assert_eq!(errors.iter().filter(|l| !l.contains(",line=")).count(), 1);
+    assert!(errors.iter().filter(|l| !l.contains(",line=")).count() <= 1);
+    assert!(errors.iter().all(|l| l.contains("[critical]") || l.contains("[high]")), "the most severe first");
     assert!(text.lines().any(|l| l.starts_with("::notice ") && l.contains("(waived)")));
+    assert!(text.lines().filter(|l| l.starts_with("::notice ")).count() <= 10);
+}
+
+#[test]
+fn sarif_carries_what_github_code_scanning_reads() {
+    let sarif: Value = serde_json::from_str(&render(&report(DRIFTED), "sarif")).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "driftgate/acme-corp/");
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let sev: f64 = rule["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+        let want = match rule["properties"]["severity"].as_str().unwrap() {
+            "critical" => 9.5,
+            "high" => 8.0,
+            "medium" => 5.5,
+            "low" => 3.0,
+            _ => 1.0,
+        };
+        assert_eq!(sev, want, "{rule}");
+        assert!(rule["fullDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let md = rule["help"]["markdown"].as_str().unwrap();
+        assert!(md.contains("**Remediation:**") && md.contains("**SOC 2 criteria:**"), "{md}");
+    }
+    let again: Value = serde_json::from_str(&render(&report(DRIFTED), "sarif")).unwrap();
+    let hashes = |s: &Value| -> Vec<String> {
+        s["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["partialFingerprints"]["primaryLocationLineHash"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(hashes(&sarif), hashes(&again), "stable across runs");
+    let unique: std::collections::HashSet<String> = hashes(&sarif).into_iter().collect();
+    assert_eq!(unique.len(), hashes(&sarif).len());
+}
+
+#[test]
+fn sarif_stays_within_githubs_result_limit_and_says_so() {
+    let mut r = report(DRIFTED);
+    let template = r.findings[0].clone();
+    r.findings = (0..25_100)
+        .map(|i| {
+            let mut f = template.clone();
+            f.fingerprint = format!("{i:032x}");
+            f
+        })
+        .collect();
+    let sarif: Value = serde_json::from_str(&render(&r, "sarif")).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 25_000);
+    assert_eq!(run["properties"]["resultsTruncated"]["total"], 25_100);
+    assert!(run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("25000"));
 }
 
 fn chromium() -> PathBuf {

@@ -123,6 +123,19 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
             eprintln!("driftgate: wrote {} file(s) to {}", rendered.len(), dir.display());
         }
     }
+    // In a GitHub Actions job, the Markdown report goes to the job's summary page too.
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        if let Some(md) = renderer("markdown") {
+            use std::io::Write as _;
+            let path = PathBuf::from(summary);
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|source| driftgate::Error::Write { path: path.clone(), source })?;
+            f.write_all(md.render(report).as_bytes()).map_err(|source| driftgate::Error::Write { path, source })?;
+        }
+    }
     if a.timings {
         let mut stages = run.timings.clone();
         stages.push(("render+write", rendering.elapsed()));

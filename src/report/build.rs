@@ -155,6 +155,8 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
                 id: meta.id.clone(),
                 rule: meta.path(),
                 title: meta.title.clone(),
+                description: meta.description.clone(),
+                remediation: meta.remediation.clone(),
                 level: meta.level,
                 severity: meta.severity,
                 controls: meta.controls.clone(),

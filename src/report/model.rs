@@ -251,6 +251,12 @@ pub struct RuleResult {
     pub rule: String,
     /// Title.
     pub title: Option<String>,
+    /// What the rule checks (METADATA `description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How to fix what it finds (`custom.remediation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
     /// Violation or warning rule.
     pub level: Level,
     /// Severity.

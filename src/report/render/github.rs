@@ -2,7 +2,7 @@
 //! (and on the pull request's files when the normalized snapshot is committed).
 
 use super::{finding_state, Render};
-use crate::report::{Report, NORMALIZED_SNAPSHOT_FILE};
+use crate::report::{Finding, Report, NORMALIZED_SNAPSHOT_FILE};
 use std::fmt::Write;
 
 /// The GitHub Actions renderer.
@@ -32,26 +32,33 @@ impl Render for Github {
 
     fn render(&self, r: &Report) -> String {
         let mut o = String::new();
-        for f in &r.findings {
-            let command = match finding_state(f) {
-                "violation" => "error",
-                "warning" => "warning",
-                _ => "notice",
+        let command = |f: &Finding| match finding_state(f) {
+            "violation" => "error",
+            "warning" => "warning",
+            _ => "notice",
+        };
+        let drift_notice = r.summary.drift_checked && !r.drift.is_empty();
+        // GitHub shows ten annotations of each level per step; the run's own notices (the
+        // gate, and the drift count) take two of the ten notices.
+        for level in ["error", "warning", "notice"] {
+            let room = match level {
+                "notice" => PER_LEVEL - 1 - usize::from(drift_notice),
+                _ => PER_LEVEL,
             };
-            let file = f.location.as_ref().map_or(NORMALIZED_SNAPSHOT_FILE.to_string(), |l| l.file.clone());
-            let line = f.location.as_ref().map_or(String::new(), |l| format!(",line={}", l.line));
-            let title = format!("{} [{}] ({})", f.id, f.severity.as_str(), f.controls.join(" "));
-            let resource = f.resource.as_ref().map_or(String::new(), |x| format!(" [{}/{}]", x.resource_type, x.id));
-            let waived = if command == "notice" { " (waived)" } else { "" };
-            let _ = writeln!(
-                o,
-                "::{command} file={}{line},title={}::{}{resource}{waived}",
-                prop(&file),
-                prop(&title),
-                data(&f.msg)
-            );
+            let mut of_level: Vec<&Finding> = r.findings.iter().filter(|f| command(f) == level).collect();
+            of_level.sort_by_key(|f| rank(f.severity));
+            for f in of_level.iter().take(room) {
+                annotation(&mut o, level, f);
+            }
+            if of_level.len() > room {
+                let _ = writeln!(
+                    o,
+                    "driftgate: {} more {level} annotation(s) not shown (GitHub shows {PER_LEVEL} per level): every finding is in report.json and the SARIF file",
+                    of_level.len() - room
+                );
+            }
         }
-        if r.summary.drift_checked && !r.drift.is_empty() {
+        if drift_notice {
             let _ =
                 writeln!(o, "::notice title=driftgate drift::{} change(s) from the approved baseline", r.drift.len());
         }
@@ -67,6 +74,35 @@ impl Render for Github {
         );
         o
     }
+}
+
+/// Annotations GitHub shows per level and step.
+const PER_LEVEL: usize = 10;
+
+fn rank(s: crate::policy::Severity) -> u8 {
+    use crate::policy::Severity::*;
+    match s {
+        Critical => 0,
+        High => 1,
+        Medium => 2,
+        Low => 3,
+        Info => 4,
+    }
+}
+
+fn annotation(o: &mut String, command: &str, f: &Finding) {
+    let file = f.location.as_ref().map_or(NORMALIZED_SNAPSHOT_FILE.to_string(), |l| l.file.clone());
+    let line = f.location.as_ref().map_or(String::new(), |l| format!(",line={}", l.line));
+    let title = format!("{} [{}] ({})", f.id, f.severity.as_str(), f.controls.join(" "));
+    let resource = f.resource.as_ref().map_or(String::new(), |x| format!(" [{}/{}]", x.resource_type, x.id));
+    let waived = if command == "notice" { " (waived)" } else { "" };
+    let _ = writeln!(
+        o,
+        "::{command} file={}{line},title={}::{}{resource}{waived}",
+        prop(&file),
+        prop(&title),
+        data(&f.msg)
+    );
 }
 
 #[cfg(test)]

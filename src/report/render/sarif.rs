@@ -1,6 +1,10 @@
-//! `sarif`: SARIF 2.1.0 for code-scanning dashboards. One `reportingDescriptor` per policy
-//! rule (id = `custom.id`), levels from severity, locations in the normalized snapshot with
-//! line numbers, stable `partialFingerprints`, and waived findings as accepted suppressions.
+//! `sarif`: SARIF 2.1.0 for code-scanning dashboards, shaped as GitHub code scanning reads
+//! it. One `reportingDescriptor` per policy rule (id = `custom.id`) with `fullDescription`,
+//! `help.markdown` (remediation and criteria) and `security-severity`; levels from severity;
+//! locations in the normalized snapshot with line numbers; `primaryLocationLineHash` (the
+//! fingerprint GitHub matches results by) stable across runs; one `automationDetails.id` per
+//! tenant; waived findings as accepted suppressions; within GitHub's limits (25,000 results,
+//! 10 MB gzipped), the most severe results kept and the cut said.
 
 use super::Render;
 use crate::policy::{Level, Severity, WaiverStatus};
@@ -20,6 +24,31 @@ fn level(l: Level, s: Severity) -> &'static str {
     }
 }
 
+/// GitHub code scanning's limits on one upload.
+const MAX_RESULTS: usize = 25_000;
+const MAX_GZIPPED_BYTES: usize = 10 * 1024 * 1024;
+
+/// The `security-severity` GitHub ranks alerts by (critical ≥ 9, high ≥ 7, medium ≥ 4).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+fn rank(s: Severity) -> u8 {
+    match s {
+        Severity::Critical => 0,
+        Severity::High => 1,
+        Severity::Medium => 2,
+        Severity::Low => 3,
+        Severity::Info => 4,
+    }
+}
+
 fn result(f: &Finding, rule_index: usize) -> Value {
     let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": NORMALIZED_SNAPSHOT_FILE}}});
     if let Some(l) = &f.location {
@@ -35,7 +64,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         "level": level(f.level, f.severity),
         "message": {"text": f.msg},
         "locations": [location],
-        "partialFingerprints": {"driftgateFinding/v1": f.fingerprint},
+        "partialFingerprints": {"primaryLocationLineHash": f.fingerprint, "driftgateFinding/v1": f.fingerprint},
         "properties": {"controls": f.controls, "severity": f.severity.as_str()},
     });
     if let Some(w) = f.waiver.as_ref().filter(|w| w.status == WaiverStatus::Active) {
@@ -62,33 +91,81 @@ impl Render for Sarif {
             .rules
             .iter()
             .map(|rule| {
-                let mut d = json!({
+                let title = rule.title.clone().unwrap_or_else(|| rule.id.clone());
+                let description = rule.description.clone().unwrap_or_else(|| title.clone());
+                let remediation = rule.remediation.as_deref().unwrap_or("See the rule's policy for what it requires.");
+                let markdown = format!(
+                    "**{title}** (`{}`)\n\n{description}\n\n**Remediation:** {remediation}\n\n**SOC 2 criteria:** {}",
+                    rule.id,
+                    rule.controls.join(", ")
+                );
+                json!({
                     "id": rule.id,
                     "name": rule.rule,
-                    "shortDescription": {"text": rule.title.clone().unwrap_or_else(|| rule.id.clone())},
+                    "shortDescription": {"text": title},
+                    "fullDescription": {"text": description},
+                    "help": {"text": remediation, "markdown": markdown},
                     "defaultConfiguration": {"level": level(rule.level, rule.severity)},
                     "properties": {
                         "controls": rule.controls,
                         "severity": rule.severity.as_str(),
+                        "security-severity": security_severity(rule.severity),
                         "tags": rule.controls.iter().map(|c| format!("soc2/{c}")).collect::<Vec<_>>(),
                     },
-                });
-                if let Some(f) = r.findings.iter().find(|f| f.id == rule.id) {
-                    if let Some(rem) = &f.remediation {
-                        d["help"] = json!({"text": rem});
-                    }
-                }
-                d
+                })
             })
             .collect();
         let index = |id: &str| r.rules.iter().position(|x| x.id == id).unwrap_or(0);
-        let results: Vec<Value> = r.findings.iter().map(|f| result(f, index(&f.id))).collect();
-        let doc = json!({
+        // Most severe first, so that a cut at GitHub's limits drops the least severe.
+        let mut order: Vec<&Finding> = r.findings.iter().collect();
+        order.sort_by_key(|f| rank(f.severity));
+        let results: Vec<Value> = order.iter().take(MAX_RESULTS).map(|f| result(f, index(&f.id))).collect();
+        let mut doc = self.document(r, rules, results);
+        let mut kept = doc["runs"][0]["results"].as_array().map_or(0, Vec::len);
+        // Only a document larger than the limit can be larger gzipped.
+        while kept > 0
+            && serde_json::to_string_pretty(&doc).map_or(0, |s| s.len()) > MAX_GZIPPED_BYTES
+            && gzipped_len(&doc) > MAX_GZIPPED_BYTES
+        {
+            kept = kept * 9 / 10;
+            if let Some(results) = doc["runs"][0]["results"].as_array_mut() {
+                results.truncate(kept);
+            }
+        }
+        if kept < r.findings.len() {
+            let note = format!(
+                "{} of {} results are in this file (GitHub code scanning takes at most {MAX_RESULTS} results and \
+                 {} MB gzipped per upload): the most severe; report.json holds every finding",
+                kept,
+                r.findings.len(),
+                MAX_GZIPPED_BYTES / (1024 * 1024)
+            );
+            doc["runs"][0]["invocations"][0]["toolExecutionNotifications"] =
+                json!([{"level": "warning", "message": {"text": note}}]);
+            doc["runs"][0]["properties"]["resultsTruncated"] = json!({"kept": kept, "total": r.findings.len()});
+        }
+        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+/// The gzipped size of the document, as GitHub measures the upload.
+fn gzipped_len(doc: &Value) -> usize {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = gz.write_all(serde_json::to_string_pretty(doc).unwrap_or_default().as_bytes());
+    gz.finish().map_or(usize::MAX, |b| b.len())
+}
+
+impl Sarif {
+    fn document(&self, r: &Report, rules: Vec<Value>, results: Vec<Value>) -> Value {
+        json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
             "runs": [{
                 "tool": {"driver": {"name": "driftgate", "version": r.tool.version, "rules": rules}},
-                "automationDetails": {"id": format!("driftgate/{}/{}", r.snapshot.platform, r.snapshot.tenant)},
+                "automationDetails": {"id": format!("driftgate/{}/", r.snapshot.tenant)},
                 "invocations": [{
                     "executionSuccessful": true,
                     "startTimeUtc": r.run.started_at,
@@ -98,9 +175,6 @@ impl Render for Sarif {
                 "results": results,
                 "properties": {"configurationSha256": r.snapshot.sha256, "policyBundleSha256": r.policy_bundle.sha256},
             }],
-        });
-        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        s.push('\n');
-        s
+        })
     }
 }
