@@ -164,3 +164,12 @@ fn lint_fails_on_a_misspelt_platform() {
         "is for platform \"genesys\", which driftgate does not know",
     );
 }
+
+#[test]
+fn lint_fails_on_a_platform_rule_without_the_platform_guard() {
+    let scoped = RULE.replace("#   severity: high\n", "#   severity: high\n#   platform: genesys-cloud\n");
+    lint_fails_with(&[("a.rego", &scoped)], "is for genesys-cloud but does not check input.metadata.platform");
+    let guarded = scoped.replace("if {\n", "if {\n\tinput.metadata.platform == \"genesys-cloud\"\n");
+    let d = bundle(&[("a.rego", &guarded)]);
+    driftgate().args(["policy", "lint"]).arg(d.path()).assert().success();
+}

@@ -8,10 +8,33 @@ use super::engine::CompiledPolicies;
 use super::source::{refused_builtin, strip_comments};
 use crate::error::Result;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 /// Builtin families regorus 0.14 does not implement: a call fails at evaluation.
 const MISSING_BUILTINS: &[&str] = &["crypto.", "io.jwt.", "net.cidr_merge", "net.cidr_intersects", "net.cidr_overlap"];
+
+/// Whether the body of rule `r` checks the snapshot's platform: it reads
+/// `input.metadata.platform`, or calls an `applies` rule (the packs' guard).
+fn guards_platform(bundle: &Bundle, r: &super::RuleMeta) -> bool {
+    let Some(m) = bundle.modules.iter().find(|m| bundle.root.join(&m.path) == r.file || Path::new(&m.path) == r.file)
+    else {
+        return true; // nothing to judge by
+    };
+    let text = strip_comments(&m.text);
+    let body: Vec<&str> = text
+        .lines()
+        .skip(r.line.saturating_sub(1))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.is_empty() || l.starts_with(['\t', ' ', '}']))
+        .map(|(_, l)| l)
+        .collect();
+    body.iter().any(|l| {
+        l.contains("input.metadata.platform")
+            || l.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .any(|w| w == "applies" || w.ends_with(".applies"))
+    })
+}
 
 /// One problem, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +131,13 @@ pub fn lint(bundle: &Bundle) -> Result<Vec<LintIssue>> {
         }
         if r.title.is_none() {
             issues.push(at(format!("rule {} has no title", r.id), "reports and the control matrix show it"));
+        }
+        if !r.platforms.is_empty() && !guards_platform(bundle, r) {
+            issues.push(at(
+                format!("rule {} is for {} but does not check input.metadata.platform", r.id, r.platforms.join(", ")),
+                "start its body with the pack's guard (lib.applies): evaluated as a whole bundle, as `opa eval` does, \
+                 the rule would also run on other platforms' snapshots",
+            ));
         }
         for p in r.platforms.iter().filter(|p| !platforms.contains(&p.as_str())) {
             issues.push(at(
