@@ -184,6 +184,7 @@ fn a_store_with_astral_and_full_width_keys_and_small_numbers_verifies_in_both() 
         record_counts: BTreeMap::new(),
         snapshot_sha256: "00".repeat(32),
         policy_bundle_sha256: "11".repeat(32),
+        policy_bundle_revision: None,
         baseline_sha256: None,
         retention_days: 1,
         object: Default::default(),

@@ -26,6 +26,7 @@ fn input(run: &str, body: &str) -> PackageInput {
         record_counts: BTreeMap::from([("users".to_string(), 3)]),
         snapshot_sha256: "00".repeat(32),
         policy_bundle_sha256: "11".repeat(32),
+        policy_bundle_revision: None,
         baseline_sha256: None,
         retention_days: 30,
         object: Default::default(),

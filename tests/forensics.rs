@@ -299,6 +299,7 @@ fn a_custody_log_that_disagrees_with_its_package_is_found_even_when_signed() {
         record_counts: Default::default(),
         snapshot_sha256: String::new(),
         policy_bundle_sha256: String::new(),
+        policy_bundle_revision: None,
         baseline_sha256: None,
         retention_days: 30,
         object: Default::default(),

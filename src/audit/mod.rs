@@ -460,6 +460,7 @@ pub fn pull(
                 record_counts: BTreeMap::from([("audit_events".to_string(), fresh.len())]),
                 snapshot_sha256: canonical::sha256_hex(&ndjson),
                 policy_bundle_sha256: String::new(),
+                policy_bundle_revision: None,
                 baseline_sha256: None,
                 retention_days: opts.retention_days,
                 object: Default::default(),

@@ -17,6 +17,22 @@ pub enum PolicyCommand {
     Lint(LintArgs),
     /// Write a Markdown control matrix (criterion -> rules -> what they check) from the METADATA.
     Doc(DocArgs),
+    /// Write the bundle as an OPA bundle tarball (.manifest with revision and roots, the
+    /// modules, and the data document), which --policies and `opa` both load.
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Policy bundle directory.
+    #[arg(default_value = "policies")]
+    dir: PathBuf,
+    /// The tarball to write (.tar.gz).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// The bundle's revision (recorded in reports and evidence manifests), e.g. a commit.
+    #[arg(long, value_name = "REVISION")]
+    revision: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -60,7 +76,33 @@ pub fn run(c: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Test(a) => test(a),
         PolicyCommand::Lint(a) => lint_cmd(a),
         PolicyCommand::Doc(a) => doc_cmd(a),
+        PolicyCommand::Build(a) => build_cmd(a),
     }
+}
+
+fn build_cmd(a: BuildArgs) -> Result<ExitCode> {
+    if !a.output.to_string_lossy().ends_with(".tar.gz") {
+        return Err(Error::Usage {
+            message: format!("{} is not a .tar.gz file name", a.output.display()),
+            help: Some("OPA bundles are gzipped tarballs: name it bundle.tar.gz".into()),
+        });
+    }
+    let bundle = Bundle::load(&a.dir)?;
+    if !driftgate::policy::lint::lint(&bundle)?.is_empty() {
+        return Err(Error::Invalid {
+            path: a.dir.clone(),
+            message: "the bundle has lint problems".into(),
+            help: Some("run `driftgate policy lint` and fix them before building".into()),
+        });
+    }
+    bundle.write_tarball(&a.output, a.revision.as_deref())?;
+    eprintln!(
+        "driftgate: wrote {} ({} module(s){})",
+        a.output.display(),
+        bundle.modules.len(),
+        a.revision.as_deref().map(|r| format!(", revision {r}")).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn test(a: TestArgs) -> Result<ExitCode> {

@@ -74,6 +74,9 @@ pub struct Manifest {
     pub snapshot_sha256: String,
     /// SHA-256 of the policy bundle.
     pub policy_bundle_sha256: String,
+    /// The policy bundle's revision (an OPA bundle tarball's `.manifest`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_bundle_revision: Option<String>,
     /// SHA-256 of the baseline file, when there was one.
     pub baseline_sha256: Option<String>,
     /// Until when the objects must be kept (UTC, RFC 3339).

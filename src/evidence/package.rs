@@ -75,6 +75,8 @@ pub struct PackageInput {
     pub snapshot_sha256: String,
     /// Policy bundle hash.
     pub policy_bundle_sha256: String,
+    /// Policy bundle revision, when the bundle has one.
+    pub policy_bundle_revision: Option<String>,
     /// Baseline file hash.
     pub baseline_sha256: Option<String>,
     /// How long to keep it.
@@ -137,6 +139,7 @@ pub fn write_package(
         record_counts: input.record_counts,
         snapshot_sha256: input.snapshot_sha256,
         policy_bundle_sha256: input.policy_bundle_sha256,
+        policy_bundle_revision: input.policy_bundle_revision,
         baseline_sha256: input.baseline_sha256,
         retention_until: retain.clone(),
         storage: StorageInfo { legal_hold: store.info().legal_hold || input.object.legal_hold, ..store.info() },

@@ -412,7 +412,8 @@ fn parse_manifest(bytes: &[u8]) -> Option<(Value, Manifest)> {
                 && s.get("lock_mode").is_some_and(Value::is_string)
                 && s.get("legal_hold").is_some_and(Value::is_boolean)
         })
-        && o.get("abandoned").is_none_or(abandoned_ok);
+        && o.get("abandoned").is_none_or(abandoned_ok)
+        && o.get("policy_bundle_revision").is_none_or(Value::is_string);
     let known = o.keys().all(|k| MANIFEST_FIELDS.contains(&k.as_str()));
     if !(required_ok && known) {
         return None;
@@ -437,6 +438,7 @@ const MANIFEST_FIELDS: &[&str] = &[
     "record_counts",
     "snapshot_sha256",
     "policy_bundle_sha256",
+    "policy_bundle_revision",
     "baseline_sha256",
     "retention_until",
     "storage",

@@ -440,7 +440,7 @@ def abandoned_ok(v):
 MANIFEST_FIELDS = (
     "manifest_version", "collection_id", "run_id", "tenant", "platform", "sequence", "created_at", "files",
     "previous_manifest_sha256", "collector", "tool", "endpoints", "record_counts", "snapshot_sha256",
-    "policy_bundle_sha256", "baseline_sha256", "retention_until", "storage", "verifier_sha256", "forensic",
+    "policy_bundle_sha256", "policy_bundle_revision", "baseline_sha256", "retention_until", "storage", "verifier_sha256", "forensic",
     "abandoned", "signing_key_fingerprint", "signature",
 )
 
@@ -464,6 +464,7 @@ def parse_manifest(data):
           and isinstance(storage, dict) and len(storage) == 3 and isinstance(storage.get("kind"), str)
           and isinstance(storage.get("lock_mode"), str) and type(storage.get("legal_hold")) is bool
           and ("abandoned" not in m or abandoned_ok(m["abandoned"]))
+          and ("policy_bundle_revision" not in m or isinstance(m["policy_bundle_revision"], str))
           and all(k in MANIFEST_FIELDS for k in m))
     return m if ok else None
 

@@ -440,6 +440,7 @@ pub fn collect_incident(
                 crate::catalog::Catalog::built_in()?.platform(opts.platform.name())?,
             )),
             policy_bundle_sha256: String::new(),
+            policy_bundle_revision: None,
             baseline_sha256: None,
             retention_days: opts.retention_days,
             object,

@@ -212,6 +212,7 @@ fn run_tenant(
         record_counts: report.snapshot.resources.clone(),
         snapshot_sha256: report.snapshot.sha256.clone(),
         policy_bundle_sha256: report.policy_bundle.sha256.clone(),
+        policy_bundle_revision: report.policy_bundle.revision.clone(),
         baseline_sha256: report.baseline.as_ref().map(|b| b.sha256.clone()),
         retention_days: o.retention_days.unwrap_or(config.store.retention_days),
         object: Default::default(),

@@ -52,11 +52,17 @@ pub struct Bundle {
     pub controls: ControlCatalog,
     /// Waivers.
     pub waivers: Vec<Waiver>,
+    /// The bundle's `revision`, when it is an OPA bundle tarball with a `.manifest`.
+    pub revision: Option<String>,
 }
 
 impl Bundle {
-    /// Loads every `.rego` and `.json` file below `dir`.
+    /// Loads a bundle: a directory (every `.rego` and `.json` file below it, as `opa eval -d
+    /// DIR` does), or an OPA bundle tarball (`.tar.gz`, see [`Bundle::load_tarball`]).
     pub fn load(dir: &Path) -> Result<Bundle> {
+        if dir.is_file() && is_tarball(dir) {
+            return Self::load_tarball(dir);
+        }
         if !dir.is_dir() {
             return Err(Error::Usage {
                 message: format!("policy directory {} does not exist", dir.display()),
@@ -117,7 +123,157 @@ impl Bundle {
             files,
             controls,
             waivers: waiver_list,
+            revision: None,
         })
+    }
+
+    /// Loads an OPA bundle tarball, following OPA's bundle rules: `.manifest` gives the
+    /// `revision` and the `roots` (which must not overlap, and which every package and data
+    /// path must lie under); `.rego` files are modules; only files named `data.json` or
+    /// `data.yaml` are data, loaded at their directory's path. The control catalog and the
+    /// waivers are read from `data.controls` and `data.waivers`, as a directory bundle's
+    /// `controls.json` and `waivers.json` put them there.
+    pub fn load_tarball(path: &Path) -> Result<Bundle> {
+        let bad = |message: String| Error::invalid(path, message);
+        let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for entry in archive.entries().map_err(|e| bad(format!("not a gzipped tar archive: {e}")))? {
+            let mut entry = entry.map_err(|e| bad(format!("a bad archive entry: {e}")))?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = entry.path().map_err(|e| bad(format!("a bad entry name: {e}")))?.to_string_lossy().into_owned();
+            let name = name.trim_start_matches("./").trim_start_matches('/').to_string();
+            if name.split('/').any(|s| s == "..") {
+                return Err(bad(format!("entry {name:?} points outside the bundle")));
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text)
+                .map_err(|e| bad(format!("{name} is not UTF-8 text: {e}")))?;
+            entries.push((name, text));
+        }
+        entries.sort();
+        let manifest = match entries.iter().find(|(n, _)| n == ".manifest") {
+            Some((_, text)) => {
+                crate::input::parse_json::<BundleManifest>(&path.join(".manifest"), text, "an OPA bundle manifest")?
+            }
+            None => BundleManifest::default(),
+        };
+        let roots: Vec<Vec<String>> = manifest.roots.iter().map(|r| segments(r)).collect();
+        for (i, a) in roots.iter().enumerate() {
+            for b in roots.iter().skip(i + 1) {
+                if a.starts_with(b) || b.starts_with(a) {
+                    return Err(bad(format!("the manifest's roots {:?} and {:?} overlap", a.join("/"), b.join("/"))));
+                }
+            }
+        }
+        let under_roots = |p: &[String]| roots.is_empty() || roots.iter().any(|r| p.starts_with(r) || r.is_empty());
+        let mut modules = Vec::new();
+        let mut data = Value::Object(Map::new());
+        let mut files = Vec::new();
+        for (name, text) in &entries {
+            let shown = path.join(name);
+            let base = name.rsplit('/').next().unwrap_or(name);
+            let is_data = matches!(base, "data.json" | "data.yaml");
+            if !(name.ends_with(".rego") || is_data || name == ".manifest") {
+                continue;
+            }
+            files.push(BundleFile { path: name.clone(), sha256: canonical::sha256_hex(text.as_bytes()) });
+            if name.ends_with(".rego") {
+                let info = source::parse_module(text).map_err(|e| Error::Policy {
+                    path: shown.clone(),
+                    message: e.message.clone(),
+                    span: span_at(text, e.line, 1),
+                    src: std::sync::Arc::new(NamedSource::new(shown.display().to_string(), text.clone())),
+                    help: Some(
+                        "METADATA is a YAML block of '# ' comment lines directly above a package or rule".into(),
+                    ),
+                })?;
+                let package: Vec<String> = info.package.split('.').map(str::to_string).collect();
+                if !under_roots(&package) {
+                    return Err(bad(format!("package {} of {name} is outside the manifest's roots", info.package)));
+                }
+                modules.push(RegoModule {
+                    path: name.clone(),
+                    is_test: name.ends_with("_test.rego"),
+                    text: text.clone(),
+                    info,
+                });
+            } else if is_data {
+                let content: Value = if base == "data.yaml" {
+                    yaml_serde::from_str(text).map_err(|e| bad(format!("{name} is not YAML: {e}")))?
+                } else {
+                    crate::input::parse_json(&shown, text, "a JSON data file")?
+                };
+                let prefix = segments(name.rsplit_once('/').map_or("", |(d, _)| d));
+                if let Value::Object(top) = &content {
+                    for k in top.keys() {
+                        let mut at = prefix.clone();
+                        at.push(k.clone());
+                        if !under_roots(&at) {
+                            return Err(bad(format!(
+                                "data.{} of {name} is outside the manifest's roots",
+                                at.join(".")
+                            )));
+                        }
+                    }
+                }
+                merge_at(&mut data, &prefix, content)
+                    .map_err(|at| bad(format!("data conflict at data.{at}: another file already sets it")))?;
+            }
+        }
+        let controls = match data.get("controls") {
+            Some(c) => ControlCatalog::from_value(path, &serde_json::json!({"controls": c}))?,
+            None => ControlCatalog::built_in()?,
+        };
+        let waiver_list = match data.get("waivers") {
+            Some(w) => waivers::parse(path, &serde_json::json!({"waivers": w}))?,
+            None => Vec::new(),
+        };
+        let listing: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
+        Ok(Bundle {
+            root: path.to_path_buf(),
+            modules,
+            data,
+            sha256: canonical::sha256_hex(listing.as_bytes()),
+            files,
+            controls,
+            waivers: waiver_list,
+            revision: manifest.revision,
+        })
+    }
+
+    /// Writes this bundle as an OPA bundle tarball: a `.manifest` with `revision` and the
+    /// `roots` it needs, every module at its path, and the whole data document as one
+    /// `data.json` at the root (so that OPA and driftgate load the same `data`).
+    pub fn write_tarball(&self, out: &Path, revision: Option<&str>) -> Result<()> {
+        let mut roots: std::collections::BTreeSet<String> =
+            self.modules.iter().filter_map(|m| m.info.package.split('.').next().map(str::to_string)).collect();
+        if let Value::Object(top) = &self.data {
+            roots.extend(top.keys().cloned());
+        }
+        let mut manifest = serde_json::json!({"roots": roots});
+        if let Some(r) = revision {
+            manifest["revision"] = Value::String(r.to_string());
+        }
+        let mut files: Vec<(String, Vec<u8>)> =
+            vec![(".manifest".into(), canonical::to_pretty(&manifest).into_bytes())];
+        files.extend(self.modules.iter().map(|m| (m.path.clone(), m.text.clone().into_bytes())));
+        files.push(("data.json".into(), canonical::to_pretty(&self.data).into_bytes()));
+        let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+        for (name, bytes) in &files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_mtime(0); // the same bundle, the same bytes
+            header.set_cksum();
+            tar.append_data(&mut header, name, bytes.as_slice())
+                .map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
+        }
+        let gz = tar.into_inner().map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
+        let bytes = gz.finish().map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
+        crate::fsutil::write_atomic(out, &bytes)
     }
 
     /// The finding-producing rules of the non-test modules, in package then name order.
@@ -227,6 +383,25 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// An OPA bundle's `.manifest`.
+#[derive(Debug, Default, Deserialize)]
+struct BundleManifest {
+    #[serde(default)]
+    revision: Option<String>,
+    #[serde(default)]
+    roots: Vec<String>,
+}
+
+fn is_tarball(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    name.ends_with(".tar.gz") || name.ends_with(".tgz")
+}
+
+/// A bundle path (`soc2/genesys`, `a.b`) as segments; the empty root is no segment.
+fn segments(p: &str) -> Vec<String> {
+    p.split(['/', '.']).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn rel_path(root: &Path, path: &Path) -> String {

@@ -209,7 +209,11 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         run,
         snapshot,
         baseline,
-        policy_bundle: PolicyBundleInfo { sha256: bundle.sha256.clone(), files: bundle.files.clone() },
+        policy_bundle: PolicyBundleInfo {
+            sha256: bundle.sha256.clone(),
+            files: bundle.files.clone(),
+            revision: bundle.revision.clone(),
+        },
         summary,
         gate,
         controls,

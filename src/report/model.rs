@@ -118,6 +118,9 @@ pub struct PolicyBundleInfo {
     pub sha256: String,
     /// Every file with its hash.
     pub files: Vec<BundleFile>,
+    /// The OPA bundle's `revision`, when the bundle is a tarball whose manifest has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
 }
 
 /// `summary`.

@@ -3,6 +3,7 @@ opa-golib-python-bindings wheel) and prints what it found, as JSON on stdout.
 
     python3 opa_eval.py OPA_LIB_DIR POLICIES_DIR findings DUMP_DIR...   whole-bundle findings per dump
     python3 opa_eval.py OPA_LIB_DIR POLICIES_DIR tests DATA_JSON        every test_* rule's result
+    python3 opa_eval.py OPA_LIB_DIR - bundle TARBALL DUMP_DIR            findings from a bundle tarball
 
 `findings` loads every Rego module of the bundle except the tests and the dump's data.json
 (the bundle's data, the --data files and data.driftgate), evaluates the whole `data`
@@ -97,9 +98,47 @@ def tests(data_json):
     return results
 
 
+def bundle(tarball, dump):
+    """Loads an OPA bundle tarball as OPA's bundle loader does (the .rego files; data.json and
+    data.yaml at their directory's path) and evaluates it on the dump's input and its
+    data.driftgate alone."""
+    import tarfile
+    e = OpaEngine()
+    data = {}
+    with tarfile.open(tarball, "r:gz") as t:
+        for m in t.getmembers():
+            if not m.isfile():
+                continue
+            name = m.name.lstrip("./")
+            text = t.extractfile(m).read().decode("utf-8")
+            if name.endswith(".rego") and not name.endswith("_test.rego"):
+                e.add_policy(name, text)
+            elif name.rsplit("/", 1)[-1] == "data.json":
+                node = data
+                for seg in [s for s in name.rsplit("/", 1)[0].split("/") if s] if "/" in name else []:
+                    node = node.setdefault(seg, {})
+                node.update(json.loads(text))
+    with open(os.path.join(dump, "data.json")) as f:
+        data["driftgate"] = json.load(f)["driftgate"]
+    with open(os.path.join(dump, "input.json")) as f:
+        inp = json.load(f)
+    e.add_data(data)
+    doc = e.eval_document("", input=inp)
+    found = []
+    for rule, elements in finding_rules(doc, "data"):
+        for el in elements:
+            res = el.get("resource")
+            found.append({"rule": rule, "msg": el.get("msg"), "path": el.get("path"),
+                          "resource": [res.get("type"), res.get("id")] if isinstance(res, dict) else None})
+    e.close()
+    return {"findings": found}
+
+
 if __name__ == "__main__":
     mode = sys.argv[3]
     if mode == "findings":
         print(json.dumps(findings(sys.argv[4:])))
+    elif mode == "bundle":
+        print(json.dumps(bundle(sys.argv[4], sys.argv[5])))
     else:
         print(json.dumps(tests(sys.argv[4])))
