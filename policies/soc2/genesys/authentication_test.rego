@@ -105,3 +105,9 @@ test_unverifiable_allowlist_warns if {
 test_verifiable_allowlist_does_not_warn if {
 	count(authentication.warn_network_params_missing) == 0 with input as snap(strong) with data.soc2.genesys.tenants as ranges
 }
+
+test_sso_required_without_an_organization_item_names_the_tenant if {
+	inp := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"identity_providers": []}}
+	some f in authentication.deny_sso_missing with input as inp with data.soc2.genesys.tenants as sso_required
+	f.resource == {"type": "organization", "id": "t"}
+}

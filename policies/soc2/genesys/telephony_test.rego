@@ -43,3 +43,8 @@ test_default_protocol_applies_when_no_instance_value if {
 test_tls_trunk_passes if {
 	count(telephony.deny_trunk_not_tls) == 0 with input as snap(trunk([], "TLS"))
 }
+
+test_trunk_without_an_acl_has_no_acl_finding if {
+	no_acl := {"id": "tb2", "name": "Carrier", "properties": {"trunk_transport_protocol": {"value": {"instance": "TLS"}}}}
+	count(telephony.deny_trunk_acl_outside_carriers) == 0 with input as snap(no_acl) with data.soc2.genesys.tenants as carriers
+}
