@@ -114,13 +114,49 @@ fn the_whole_bundle_under_real_opa_gives_exactly_driftgates_findings() {
     assert!(identical > 50, "the cases find too little to compare: {identical}");
     // Every test_* rule passes under OPA as it does under driftgate.
     let data = dumps[0].join("data.json");
-    let tests = opa(&["tests".as_ref(), data.as_os_str()]);
+    let opa_tests = opa(&["tests".as_ref(), data.as_os_str()]);
+    let tests = &opa_tests["results"];
     let failed: Vec<&String> =
         tests.as_object().unwrap().iter().filter(|(_, ok)| **ok != true).map(|(k, _)| k).collect();
     assert!(failed.is_empty(), "tests failing under OPA: {failed:?}");
     let t = tests.as_object().unwrap().len();
     assert!(t >= 70, "{t} tests");
-    println!("opa parity: {} snapshots, {identical} findings identical, {t} tests", cases.len());
+    // Coverage: the lines OPA leaves uncovered are the lines driftgate leaves uncovered.
+    let ours = driftgate().args(["policy", "test", "policies", "--coverage", "--format", "json"]).output().unwrap();
+    let ours: Value = serde_json::from_slice(&ours.stdout).unwrap();
+    let ours_uncovered: Vec<(String, u64)> = ours["coverage"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            let path = f["path"].as_str().unwrap().to_string();
+            f["not_covered"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |l| (path.clone(), l.as_u64().unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let opa_uncovered: Vec<(String, u64)> = opa_tests["not_covered"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(f, lines)| {
+            let f = f.trim_start_matches("policies/").to_string();
+            lines.as_array().unwrap().iter().map(move |l| (f.clone(), l.as_u64().unwrap())).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(ours_uncovered, opa_uncovered, "uncovered lines differ between driftgate and OPA");
+    println!(
+        "opa parity: {} snapshots, {identical} findings identical, {t} tests; coverage: {} uncovered line(s) in both \
+         (OPA counts {} covered lines, driftgate {} of {})",
+        cases.len(),
+        ours_uncovered.len(),
+        opa_tests["covered_lines"],
+        ours["coverage"]["covered"],
+        ours["coverage"]["total"]
+    );
 }
 
 #[test]
