@@ -266,6 +266,9 @@ fn a_bad_bundle_tarball_is_refused() {
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert!(err.contains(expect), "{name}: {err}");
     }
+    let out =
+        driftgate().args(["policy", "build", "policies", "-o"]).arg(d.path().join("bundle.zip")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a bundle is a .tar.gz");
     let not_gzip = d.path().join("plain.tar.gz");
     std::fs::write(&not_gzip, b"not a tarball").unwrap();
     let out = driftgate().args(["check", APPROVED, "--policies"]).arg(&not_gzip).output().unwrap();
