@@ -82,17 +82,7 @@ impl Bundle {
             let text = crate::input::read_text(&path)?;
             files.push(BundleFile { path: rel.clone(), sha256: canonical::sha256_hex(text.as_bytes()) });
             if rel.ends_with(".rego") {
-                let info = source::parse_module(&text).map_err(|e| Error::Policy {
-                    path: path.clone(),
-                    message: e.message.clone(),
-                    span: span_at(&text, e.line, 1),
-                    src: std::sync::Arc::new(NamedSource::new(path.display().to_string(), text.clone())),
-                    help: Some(
-                        "METADATA is a YAML block of '# ' comment lines directly above a package or rule".into(),
-                    ),
-                })?;
-                let is_test = rel.ends_with("_test.rego");
-                modules.push(RegoModule { path: rel, text, info, is_test });
+                modules.push(RegoModule::parse(&path, rel, text)?);
                 continue;
             }
             let content: Value = crate::input::parse_json(&path, &text, "a JSON data file")?;
@@ -110,7 +100,6 @@ impl Bundle {
                 Error::invalid(&path, format!("data conflict at data.{at}: another file already sets it"))
             })?;
         }
-        let listing: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
         let controls = match controls {
             Some(c) => c,
             None => ControlCatalog::built_in()?,
@@ -119,7 +108,7 @@ impl Bundle {
             root: dir.to_path_buf(),
             modules,
             data,
-            sha256: canonical::sha256_hex(listing.as_bytes()),
+            sha256: listing_sha256(&files),
             files,
             controls,
             waivers: waiver_list,
@@ -181,25 +170,15 @@ impl Bundle {
             }
             files.push(BundleFile { path: name.clone(), sha256: canonical::sha256_hex(text.as_bytes()) });
             if name.ends_with(".rego") {
-                let info = source::parse_module(text).map_err(|e| Error::Policy {
-                    path: shown.clone(),
-                    message: e.message.clone(),
-                    span: span_at(text, e.line, 1),
-                    src: std::sync::Arc::new(NamedSource::new(shown.display().to_string(), text.clone())),
-                    help: Some(
-                        "METADATA is a YAML block of '# ' comment lines directly above a package or rule".into(),
-                    ),
-                })?;
-                let package: Vec<String> = info.package.split('.').map(str::to_string).collect();
+                let module = RegoModule::parse(&shown, name.clone(), text.clone())?;
+                let package: Vec<String> = module.info.package.split('.').map(str::to_string).collect();
                 if !under_roots(&package) {
-                    return Err(bad(format!("package {} of {name} is outside the manifest's roots", info.package)));
+                    return Err(bad(format!(
+                        "package {} of {name} is outside the manifest's roots",
+                        module.info.package
+                    )));
                 }
-                modules.push(RegoModule {
-                    path: name.clone(),
-                    is_test: name.ends_with("_test.rego"),
-                    text: text.clone(),
-                    info,
-                });
+                modules.push(module);
             } else if is_data {
                 let content: Value = if base == "data.yaml" {
                     yaml_serde::from_str(text).map_err(|e| bad(format!("{name} is not YAML: {e}")))?
@@ -231,12 +210,11 @@ impl Bundle {
             Some(w) => waivers::parse(path, &serde_json::json!({"waivers": w}))?,
             None => Vec::new(),
         };
-        let listing: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
         Ok(Bundle {
             root: path.to_path_buf(),
             modules,
             data,
-            sha256: canonical::sha256_hex(listing.as_bytes()),
+            sha256: listing_sha256(&files),
             files,
             controls,
             waivers: waiver_list,
@@ -383,6 +361,28 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+impl RegoModule {
+    /// Parses a module's METADATA and rules; `shown` names the file in diagnostics and `rel`
+    /// is its path in the bundle.
+    fn parse(shown: &Path, rel: String, text: String) -> Result<RegoModule> {
+        let info = source::parse_module(&text).map_err(|e| Error::Policy {
+            path: shown.to_path_buf(),
+            message: e.message.clone(),
+            span: span_at(&text, e.line, 1),
+            src: std::sync::Arc::new(NamedSource::new(shown.display().to_string(), text.clone())),
+            help: Some("METADATA is a YAML block of '# ' comment lines directly above a package or rule".into()),
+        })?;
+        let is_test = rel.ends_with("_test.rego");
+        Ok(RegoModule { path: rel, text, info, is_test })
+    }
+}
+
+/// SHA-256 of the file list in `sha256sum` format (`<sha256>  <path>\n` per file, in order).
+fn listing_sha256(files: &[BundleFile]) -> String {
+    let listing: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
+    canonical::sha256_hex(listing.as_bytes())
 }
 
 /// An OPA bundle's `.manifest`.

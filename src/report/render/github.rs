@@ -11,9 +11,9 @@ pub struct Github;
 /// Escapes a workflow command's message.
 fn data(s: &str) -> String {
     let s = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    // What is left that a log must not carry as itself: other control characters, bidi
-    // overrides and legacy `##[` commands.
-    super::neutralize(&s, false).replace('\n', "%0A")
+    // What is left that a log must not carry as itself (no line feed is left): other
+    // control characters, bidi overrides and legacy `##[` commands.
+    super::neutralize(&s, false)
 }
 
 /// Escapes a workflow command's property value.
@@ -46,7 +46,7 @@ impl Render for Github {
                 _ => PER_LEVEL,
             };
             let mut of_level: Vec<&Finding> = r.findings.iter().filter(|f| command(f) == level).collect();
-            of_level.sort_by_key(|f| rank(f.severity));
+            of_level.sort_by_key(|f| f.severity); // Severity orders critical first
             for f in of_level.iter().take(room) {
                 annotation(&mut o, level, f);
             }
@@ -78,17 +78,6 @@ impl Render for Github {
 
 /// Annotations GitHub shows per level and step.
 const PER_LEVEL: usize = 10;
-
-fn rank(s: crate::policy::Severity) -> u8 {
-    use crate::policy::Severity::*;
-    match s {
-        Critical => 0,
-        High => 1,
-        Medium => 2,
-        Low => 3,
-        Info => 4,
-    }
-}
 
 fn annotation(o: &mut String, command: &str, f: &Finding) {
     let file = f.location.as_ref().map_or(NORMALIZED_SNAPSHOT_FILE.to_string(), |l| l.file.clone());

@@ -39,16 +39,6 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn rank(s: Severity) -> u8 {
-    match s {
-        Severity::Critical => 0,
-        Severity::High => 1,
-        Severity::Medium => 2,
-        Severity::Low => 3,
-        Severity::Info => 4,
-    }
-}
-
 fn result(f: &Finding, rule_index: usize) -> Value {
     let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": NORMALIZED_SNAPSHOT_FILE}}});
     if let Some(l) = &f.location {
@@ -118,15 +108,11 @@ impl Render for Sarif {
         let index = |id: &str| r.rules.iter().position(|x| x.id == id).unwrap_or(0);
         // Most severe first, so that a cut at GitHub's limits drops the least severe.
         let mut order: Vec<&Finding> = r.findings.iter().collect();
-        order.sort_by_key(|f| rank(f.severity));
+        order.sort_by_key(|f| f.severity); // Severity orders critical first
         let results: Vec<Value> = order.iter().take(MAX_RESULTS).map(|f| result(f, index(&f.id))).collect();
         let mut doc = self.document(r, rules, results);
         let mut kept = doc["runs"][0]["results"].as_array().map_or(0, Vec::len);
-        // Only a document larger than the limit can be larger gzipped.
-        while kept > 0
-            && serde_json::to_string_pretty(&doc).map_or(0, |s| s.len()) > MAX_GZIPPED_BYTES
-            && gzipped_len(&doc) > MAX_GZIPPED_BYTES
-        {
+        while kept > 0 && over_upload_limit(&doc) {
             kept = kept * 9 / 10;
             if let Some(results) = doc["runs"][0]["results"].as_array_mut() {
                 results.truncate(kept);
@@ -150,12 +136,17 @@ impl Render for Sarif {
     }
 }
 
-/// The gzipped size of the document, as GitHub measures the upload.
-fn gzipped_len(doc: &Value) -> usize {
+/// Whether the document is larger gzipped than GitHub takes (serialized once; only one
+/// larger than the limit before compression is compressed to find out).
+fn over_upload_limit(doc: &Value) -> bool {
     use std::io::Write;
+    let text = serde_json::to_string_pretty(doc).unwrap_or_default();
+    if text.len() <= MAX_GZIPPED_BYTES {
+        return false;
+    }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let _ = gz.write_all(serde_json::to_string_pretty(doc).unwrap_or_default().as_bytes());
-    gz.finish().map_or(usize::MAX, |b| b.len())
+    let _ = gz.write_all(text.as_bytes());
+    gz.finish().map_or(true, |b| b.len() > MAX_GZIPPED_BYTES)
 }
 
 impl Sarif {
