@@ -239,3 +239,52 @@ pub fn cxone(agents: usize, seed: u64) -> Value {
     res.get_mut("access_keys").unwrap().as_array_mut().unwrap().extend(new_keys);
     doc
 }
+
+/// The same configuration collected again a day later: every volatile field moved, items and
+/// sets in another order; and ten real changes (a role granted, an MFA setting, a queue rule).
+pub fn recollect(doc: &Value) -> Value {
+    let mut d = doc.clone();
+    let mut rng = Lcg(99);
+    d["metadata"]["collected_at"] = json!("2026-11-23T06:00:00Z");
+    d["metadata"]["collection_id"] = json!("acme-corp-20261123T060000Z");
+    let res = d["resources"].as_object_mut().unwrap();
+    for items in res.values_mut() {
+        let items = items.as_array_mut().unwrap();
+        for item in items.iter_mut() {
+            if let Some(o) = item.as_object_mut() {
+                if let Some(v) = o.get_mut("version") {
+                    if let Some(n) = v.as_u64() {
+                        *v = json!(n + 1);
+                    }
+                }
+                if o.contains_key("dateLastLogin") {
+                    o.insert("dateLastLogin".into(), json!("2026-11-23T05:00:00.000Z"));
+                }
+                if o.contains_key("presence") {
+                    o.insert("presence".into(), json!({"presenceDefinition": {"systemPresence": "Offline"}}));
+                }
+                if o.contains_key("memberCount") {
+                    o.insert("memberCount".into(), json!(rng.below(200)));
+                }
+            }
+        }
+        // Another item order.
+        for i in (1..items.len()).rev() {
+            items.swap(i, rng.below(i + 1));
+        }
+    }
+    // Real changes.
+    let users_list = res.get_mut("users").unwrap().as_array_mut().unwrap();
+    let n = users_list.len();
+    for k in 0..8.min(n) {
+        let u = &mut users_list[(k * 7919) % n];
+        if let Some(roles) = u["authorization"]["roles"].as_array_mut() {
+            roles.push(json!({"id": "42f2dc05-873f-4bd0-a608-0f174c96d8e2", "name": "Queue Supervisor"}));
+        }
+    }
+    res.get_mut("authentication_settings").unwrap()[0]["multifactorAuthenticationRequired"] = json!(false);
+    if let Some(q) = res.get_mut("queues").unwrap().as_array_mut().unwrap().first_mut() {
+        q["acwSettings"] = json!({"wrapupPrompt": "OPTIONAL", "timeoutMs": 30000});
+    }
+    d
+}
