@@ -74,6 +74,28 @@ pub struct Baseline {
 
 /// Loads a baseline and normalizes it (a no-op for one `baseline update` wrote).
 pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> {
+    Ok(read(source)?.normalize(rules))
+}
+
+/// A baseline read and parsed, not yet normalized: reading needs no catalog, so `check`
+/// reads the baseline beside the snapshot.
+#[derive(Debug)]
+pub struct ReadBaseline {
+    snapshot: Snapshot,
+    info: BaselineInfo,
+}
+
+impl ReadBaseline {
+    /// The baseline normalized with the rules of its platform.
+    pub fn normalize(self, rules: &PlatformRules) -> Baseline {
+        let normalized = normalize(self.snapshot, rules);
+        let config_sha256 = configuration_digest(&normalized);
+        Baseline { snapshot: normalized, info: BaselineInfo { config_sha256, ..self.info } }
+    }
+}
+
+/// Reads and parses a baseline and looks up its provenance.
+pub fn read(source: &BaselineSource) -> Result<ReadBaseline> {
     let shown = source.display();
     let (text, git) = match source {
         BaselineSource::Path(p) => {
@@ -90,8 +112,8 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
             let text = crate::input::read_text(p)?;
             return std::thread::scope(|s| {
                 let git = s.spawn(|| work_tree_info(p));
-                let (snapshot, info) = parse_normalized(&shown, &text, rules)?;
-                Ok(Baseline { snapshot, info: BaselineInfo { git: git.join().ok().flatten(), ..info } })
+                let read = parse(&shown, &text)?;
+                Ok(ReadBaseline { info: BaselineInfo { git: git.join().ok().flatten(), ..read.info }, ..read })
             });
         }
         BaselineSource::Git { rev, path } => {
@@ -111,21 +133,20 @@ pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> 
             (text, Some(GitInfo { commit, modified: false }))
         }
     };
-    let (snapshot, info) = parse_normalized(&shown, &text, rules)?;
-    Ok(Baseline { snapshot, info: BaselineInfo { git, ..info } })
+    let read = parse(&shown, &text)?;
+    Ok(ReadBaseline { info: BaselineInfo { git, ..read.info }, ..read })
 }
 
-/// The baseline's text parsed and normalized, and what identifies it (without provenance).
-fn parse_normalized(shown: &str, text: &str, rules: &PlatformRules) -> Result<(Snapshot, BaselineInfo)> {
+/// The baseline's text parsed, and what identifies it (without provenance or digest).
+fn parse(shown: &str, text: &str) -> Result<ReadBaseline> {
     let snapshot = Snapshot::from_json_text(&PathBuf::from(shown), text)?;
-    let normalized = normalize(snapshot, rules);
     let info = BaselineInfo {
         source: shown.to_string(),
         sha256: canonical::sha256_hex(text.as_bytes()),
-        config_sha256: configuration_digest(&normalized),
+        config_sha256: String::new(),
         git: None,
     };
-    Ok((normalized, info))
+    Ok(ReadBaseline { snapshot, info })
 }
 
 /// The text a baseline file holds for a normalized snapshot: canonical, pretty, sorted keys.

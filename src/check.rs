@@ -92,7 +92,7 @@ pub struct CheckRun {
     pub raw: Option<Snapshot>,
     /// The normalized snapshot, quarantined items included.
     pub normalized: Snapshot,
-    /// The gate's outcome (accepted snapshot and quarantine).
+    /// The gate's outcome (quarantine, and what it accepted of [`CheckRun::normalized`]).
     pub gated: GateOutcome,
     /// How long each stage took, in order (for `check --timings` and the benchmark).
     pub timings: Vec<(&'static str, Duration)>,
@@ -154,8 +154,12 @@ struct Prepared {
     baseline_time: Duration,
 }
 
-/// Compiles the schemas and policies and loads the baseline.
-fn prepare(opts: &CheckOptions, rules: &crate::catalog::PlatformRules, tenant: &str) -> Result<Prepared> {
+/// Compiles the schemas and policies and normalizes the baseline read beside the snapshot.
+fn prepare(
+    opts: &CheckOptions,
+    rules: &crate::catalog::PlatformRules,
+    baseline: Result<Option<baseline::ReadBaseline>>,
+) -> Result<Prepared> {
     let t0 = std::time::Instant::now();
     let registry = match &opts.schemas {
         Some(dir) => SchemaRegistry::from_dir(dir)?,
@@ -169,18 +173,7 @@ fn prepare(opts: &CheckOptions, rules: &crate::catalog::PlatformRules, tenant: &
         .collect::<Result<Vec<_>>>()?;
     let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
     let compile_time = t0.elapsed();
-    let baseline = match &opts.baseline {
-        BaselineChoice::Skip => None,
-        BaselineChoice::Given(src) => Some(baseline::load(src, rules)?),
-        BaselineChoice::Auto(dir) => {
-            let p = dir.join(format!("{tenant}.json"));
-            if p.is_file() {
-                Some(baseline::load(&BaselineSource::Path(p), rules)?)
-            } else {
-                None
-            }
-        }
-    };
+    let baseline = baseline?.map(|b| b.normalize(rules));
     Ok(Prepared {
         registry,
         bundle,
@@ -192,16 +185,49 @@ fn prepare(opts: &CheckOptions, rules: &crate::catalog::PlatformRules, tenant: &
     })
 }
 
+/// Reads and parses the baseline `opts` names for the snapshot whose text is `text`, or
+/// whose tenant is `tenant` (known when the snapshot was just collected).
+fn read_baseline(opts: &CheckOptions, text: &str, tenant: Option<&str>) -> Result<Option<baseline::ReadBaseline>> {
+    match &opts.baseline {
+        BaselineChoice::Skip => Ok(None),
+        BaselineChoice::Given(src) => baseline::read(src).map(Some),
+        BaselineChoice::Auto(dir) => {
+            let tenant = match tenant {
+                Some(t) => t.to_string(),
+                None => match Snapshot::peek_tenant(text) {
+                    Some(t) => t,
+                    // Not a snapshot: the snapshot's own parse says why.
+                    None => return Ok(None),
+                },
+            };
+            let p = dir.join(format!("{tenant}.json"));
+            if p.is_file() {
+                baseline::read(&BaselineSource::Path(p)).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+    }
+}
+
 /// Runs the check.
 pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     let started = OffsetDateTime::now_utc();
     let mut watch = Stopwatch::new();
-    let (text, snapshot) = match &opts.collected {
-        Some(s) => (crate::canonical::to_pretty(&s.to_value()), s.clone()),
+    // The baseline is read and parsed beside the snapshot: neither needs the other.
+    let ((text, snapshot), read_base) = match &opts.collected {
+        Some(s) => {
+            let (text, base) = rayon::join(
+                || crate::canonical::to_pretty(&s.to_value()),
+                || read_baseline(opts, "", Some(&s.metadata.tenant)),
+            );
+            ((text, s.clone()), base)
+        }
         None => {
             let text = crate::input::read_text(&opts.snapshot)?;
-            let snapshot = Snapshot::from_json_text(&opts.snapshot, &text)?;
-            (text, snapshot)
+            let (snapshot, base) =
+                rayon::join(|| Snapshot::from_json_text(&opts.snapshot, &text), || read_baseline(opts, &text, None));
+            ((text, snapshot?), base)
         }
     };
     let catalog = match &opts.catalog {
@@ -210,11 +236,10 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     };
     watch.lap("read+parse");
     let rules = catalog.platform(&snapshot.metadata.platform)?;
-    let tenant = snapshot.metadata.tenant.clone();
     // Compiling the schemas and policies and loading the baseline (parse, normalize) do not
     // depend on the snapshot's normalization: they run beside it.
     let (prepared, ((raw, observed, resources, normalized), normalize_time)) = rayon::join(
-        || prepare(opts, rules, &tenant),
+        || prepare(opts, rules, read_base),
         || {
             timed(|| {
                 let observed = rules.observations(&snapshot);
@@ -262,18 +287,17 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     ]);
     // The digest and the gate both only read the normalized snapshot; the diff and the
     // policy input both only read what the gate accepted: each pair runs side by side.
-    let ((digest, digest_time), (gated, gate_time)) = rayon::join(
-        || timed(|| configuration_digest(&normalized)),
-        || timed(|| gate(normalized.clone(), &registry, rules)),
-    );
+    let ((digest, digest_time), (gated, gate_time)) =
+        rayon::join(|| timed(|| configuration_digest(&normalized)), || timed(|| gate(&normalized, &registry, rules)));
+    let accepted = gated.accepted(&normalized);
     let ((drift, diff_time), (input, input_time)) = rayon::join(
         || {
             timed(|| match &baseline {
-                Some(b) => diff::diff(&b.snapshot, &gated.accepted, rules, &gated.quarantined_ids()),
+                Some(b) => diff::diff(&b.snapshot, accepted, rules, &gated.quarantined_ids()),
                 None => Vec::new(),
             })
         },
-        || timed(|| input_of(&gated.accepted)),
+        || timed(|| input_of(accepted)),
     );
     watch.overlapped(&[
         ("digest", digest_time),
@@ -314,7 +338,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
             merge_data(&mut data, extra);
         }
         merge_data(&mut data, &json!({"driftgate": driftgate}));
-        PolicyInput { input: gated.accepted.to_value(), data }
+        PolicyInput { input: accepted.to_value(), data }
     });
     let (applicable, evaluations) = policies.evaluate_for(&normalized.metadata.platform, input, driftgate.clone())?;
     watch.lap("policy evaluation");

@@ -63,6 +63,21 @@ impl Snapshot {
         Self::from_json_text(path, &text)
     }
 
+    /// The tenant a snapshot's text names (`metadata.tenant`), read without building the
+    /// document (the rest is only skipped over); `None` when the text is not a snapshot.
+    /// For finding the tenant's baseline while the snapshot itself is being parsed.
+    pub fn peek_tenant(text: &str) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Peek {
+            metadata: PeekMetadata,
+        }
+        #[derive(Deserialize)]
+        struct PeekMetadata {
+            tenant: String,
+        }
+        serde_json::from_str::<Peek>(text).ok().map(|p| p.metadata.tenant)
+    }
+
     /// Parses and validates snapshot text; `path` names it in diagnostics.
     pub fn from_json_text(path: &Path, text: &str) -> Result<Snapshot> {
         // A wrong `format` is the likeliest mistake (feeding a report or a baseline from

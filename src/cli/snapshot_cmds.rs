@@ -81,7 +81,7 @@ pub fn baseline(c: BaselineCommand) -> Result<ExitCode> {
         Some(d) => SchemaRegistry::from_dir(d)?,
         None => SchemaRegistry::built_in()?,
     };
-    let gated = gate(normalized.clone(), &registry, rules);
+    let gated = gate(&normalized, &registry, rules);
     if let Some(q) = gated.quarantine.first() {
         return Err(Error::Invalid {
             path: a.snapshot.clone(),

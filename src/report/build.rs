@@ -139,8 +139,9 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         .iter()
         .enumerate()
         .map(|(i, meta)| {
-            let population = population_of(meta, &gated.accepted, &drift);
-            let reason = inconclusive_reason(meta, &gated.accepted, &quarantined, baseline.is_some(), run_context);
+            let population = population_of(meta, gated.accepted(normalized), &drift);
+            let reason =
+                inconclusive_reason(meta, gated.accepted(normalized), &quarantined, baseline.is_some(), run_context);
             let (failed, waived) = per_rule[i];
             let status = if failed > 0 {
                 ControlStatus::Fail
@@ -356,13 +357,16 @@ struct ResourceIndex<'a> {
     /// The line of the `"resources"` key in the pretty form of the snapshot.
     resources_line: Option<usize>,
     catalog: &'a PlatformRules,
-    cache: std::cell::RefCell<HashMap<String, TypeIndex>>,
+    cache: std::cell::RefCell<HashMap<String, std::rc::Rc<TypeIndex>>>,
 }
 
-#[derive(Default)]
 struct TypeIndex {
-    by_id: HashMap<String, (usize, Option<String>)>,
-    lines: Vec<usize>,
+    /// Identity → position in the list.
+    by_id: HashMap<String, usize>,
+    /// Per item, its first line relative to the first item's.
+    starts: Vec<usize>,
+    /// How many lines the whole list takes in the pretty form.
+    list_lines: usize,
 }
 
 impl<'a> ResourceIndex<'a> {
@@ -387,40 +391,53 @@ impl<'a> ResourceIndex<'a> {
         let mut types: Vec<&String> = resources.keys().collect();
         types.sort_by(|a, b| canonical::compare_keys(a, b));
         for t in types.into_iter().take_while(|t| *t != rtype) {
-            line += canonical::pretty_array_line_count(&resources[t.as_str()]);
+            line += self.with_type(t, |ix, _| ix.list_lines);
         }
         Some(line)
     }
 
     fn with_type<T>(&self, rtype: &str, f: impl FnOnce(&TypeIndex, &[Value]) -> T) -> T {
+        use rayon::prelude::*;
         let items = self.snapshot.resources.get(rtype).map(Vec::as_slice).unwrap_or_default();
-        let mut cache = self.cache.borrow_mut();
-        let index = cache.entry(rtype.to_string()).or_insert_with(|| {
-            let t = self.catalog.type_rules(rtype);
-            let by_id =
-                items.iter().enumerate().filter_map(|(i, v)| Some((t.identity_of(v)?, (i, t.name_of(v))))).collect();
-            let mut lines = Vec::with_capacity(items.len());
-            if let Some(list_line) = self.list_line(rtype) {
-                let mut line = list_line + 1;
-                for item in items {
-                    lines.push(line);
-                    line += canonical::pretty_line_count(item);
-                }
+        let cached = self.cache.borrow().get(rtype).cloned();
+        if let Some(index) = cached {
+            return f(&index, items);
+        }
+        // One pass over the type, on every core: each item's identity and line count.
+        let t = self.catalog.type_rules(rtype);
+        let per_item: Vec<(Option<String>, usize)> =
+            items.par_iter().map(|v| (t.identity_of(v), canonical::pretty_line_count(v))).collect();
+        let mut by_id = HashMap::with_capacity(items.len());
+        let mut starts = Vec::with_capacity(items.len());
+        let mut offset = 0;
+        for (i, (id, lines)) in per_item.into_iter().enumerate() {
+            if let Some(id) = id {
+                by_id.insert(id, i);
             }
-            TypeIndex { by_id, lines }
-        });
-        f(index, items)
+            starts.push(offset);
+            offset += lines;
+        }
+        let list_lines = if items.is_empty() { 1 } else { 2 + offset };
+        let index = std::rc::Rc::new(TypeIndex { by_id, starts, list_lines });
+        self.cache.borrow_mut().insert(rtype.to_string(), index.clone());
+        f(&index, items)
+    }
+
+    /// The line of item `i` of `rtype`, given the index of the type.
+    fn item_line(&self, rtype: &str, ix: &TypeIndex, i: usize) -> Option<usize> {
+        Some(self.list_line(rtype)? + 1 + ix.starts.get(i)?)
     }
 
     fn name(&self, rtype: &str, id: &str) -> Option<String> {
-        self.with_type(rtype, |ix, _| ix.by_id.get(id).and_then(|(_, n)| n.clone()))
+        let t = self.catalog.type_rules(rtype);
+        self.with_type(rtype, |ix, items| ix.by_id.get(id).and_then(|i| t.name_of(&items[*i])))
     }
 
     /// The line of the resource, or of the field `path` points at inside it when it exists.
     fn line(&self, rtype: &str, id: &str, path: Option<&str>) -> Option<usize> {
         self.with_type(rtype, |ix, items| {
-            let (i, _) = ix.by_id.get(id)?;
-            let start = *ix.lines.get(*i)?;
+            let i = ix.by_id.get(id)?;
+            let start = self.item_line(rtype, ix, *i)?;
             let tokens: Vec<String> =
                 path.unwrap_or("").split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
             let tokens = positional(&items[*i], tokens);

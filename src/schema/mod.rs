@@ -59,11 +59,13 @@ pub struct TypeGate {
     pub validated: bool,
 }
 
-/// The result of the gate.
+/// The result of the gate. It holds no copy of what it accepted: what the diff and the
+/// policies see is [`GateOutcome::accepted`] of the snapshot that was gated.
 #[derive(Debug, Clone)]
 pub struct GateOutcome {
-    /// The normalized snapshot with quarantined items removed: what diff and policies see.
-    pub accepted: Snapshot,
+    /// The normalized snapshot without its quarantined items, made only when something was
+    /// quarantined (otherwise the accepted items are the snapshot itself).
+    filtered: Option<Snapshot>,
     /// Quarantined items, in resource type then identity order.
     pub quarantine: Vec<QuarantineRecord>,
     /// Per resource type.
@@ -71,6 +73,12 @@ pub struct GateOutcome {
 }
 
 impl GateOutcome {
+    /// What the gate accepted of `normalized`, the snapshot it gated: the snapshot itself when
+    /// nothing was quarantined.
+    pub fn accepted<'a>(&'a self, normalized: &'a Snapshot) -> &'a Snapshot {
+        self.filtered.as_ref().unwrap_or(normalized)
+    }
+
     /// Identities quarantined per resource type, so the diff does not mistake a quarantined
     /// item for a removed one.
     pub fn quarantined_ids(&self) -> BTreeMap<&str, HashSet<&str>> {
@@ -83,16 +91,17 @@ impl GateOutcome {
 }
 
 /// Runs the gate over a normalized snapshot.
-pub fn gate(mut normalized: Snapshot, registry: &SchemaRegistry, rules: &PlatformRules) -> GateOutcome {
-    let platform = normalized.metadata.platform.clone();
+pub fn gate(normalized: &Snapshot, registry: &SchemaRegistry, rules: &PlatformRules) -> GateOutcome {
+    let platform = &normalized.metadata.platform;
     let mut quarantine = Vec::new();
+    // Per type, the indices of the quarantined items.
+    let mut refused: BTreeMap<&str, HashSet<usize>> = BTreeMap::new();
     let mut types = BTreeMap::new();
-    for (rtype, items) in normalized.resources.iter_mut() {
+    for (rtype, items) in normalized.resources.iter() {
         let t = rules.type_rules(rtype);
         let versions = registry.versions(&platform, rtype);
         let mut summary = TypeGate { validated: !versions.is_empty(), ..Default::default() };
         let mut seen = HashSet::new();
-        let mut kept = Vec::with_capacity(items.len());
         // Validation of one item depends on nothing else: done on every core.
         let validated: Vec<(Vec<SchemaError>, Option<u32>)> = {
             use rayon::prelude::*;
@@ -125,8 +134,8 @@ pub fn gate(mut normalized: Snapshot, registry: &SchemaRegistry, rules: &Platfor
                 })
                 .collect()
         };
-        for (index, (item, (mut errors, matched))) in std::mem::take(items).into_iter().zip(validated).enumerate() {
-            let identity = t.identity_of(&item);
+        for (index, (item, (mut errors, matched))) in items.iter().zip(validated).enumerate() {
+            let identity = t.identity_of(item);
             let resource_id = identity.clone().unwrap_or_else(|| format!("#{index}"));
             let newest = versions.first().map(|v| format!("{platform}/{rtype}/v{}", v.version));
             let identity_error = match &identity {
@@ -148,19 +157,43 @@ pub fn gate(mut normalized: Snapshot, registry: &SchemaRegistry, rules: &Platfor
                     (Some(_), Some(_)) => "identity".to_string(),
                     _ => newest.unwrap_or_else(|| "identity".into()),
                 };
-                quarantine.push(QuarantineRecord { resource_type: rtype.clone(), resource_id, schema, errors, item });
+                refused.entry(rtype.as_str()).or_default().insert(index);
+                quarantine.push(QuarantineRecord {
+                    resource_type: rtype.clone(),
+                    resource_id,
+                    schema,
+                    errors,
+                    item: item.clone(),
+                });
             } else {
                 summary.accepted += 1;
                 if let Some(v) = matched {
                     *summary.versions.entry(format!("v{v}")).or_default() += 1;
                 }
-                kept.push(item);
             }
         }
-        *items = kept;
         types.insert(rtype.clone(), summary);
     }
-    GateOutcome { accepted: normalized, quarantine, types }
+    // Only when something was refused is a copy without it made.
+    let filtered = (!refused.is_empty()).then(|| {
+        let mut copy = Snapshot {
+            format: normalized.format.clone(),
+            metadata: normalized.metadata.clone(),
+            resources: BTreeMap::new(),
+            extra: normalized.extra.clone(),
+        };
+        for (rtype, items) in &normalized.resources {
+            let out = match refused.get(rtype.as_str()) {
+                None => items.clone(),
+                Some(gone) => {
+                    items.iter().enumerate().filter(|(i, _)| !gone.contains(i)).map(|(_, v)| v.clone()).collect()
+                }
+            };
+            copy.resources.insert(rtype.clone(), out);
+        }
+        copy
+    });
+    GateOutcome { filtered, quarantine, types }
 }
 
 #[cfg(test)]
@@ -194,7 +227,7 @@ mod tests {
         ]);
         let c = Catalog::built_in().unwrap();
         let out = gate(
-            snapshot(json!({"users": [{"id": "a", "state": "active"}, {"id": "b"}]})),
+            &snapshot(json!({"users": [{"id": "a", "state": "active"}, {"id": "b"}]})),
             &reg,
             c.platform("genesys-cloud").unwrap(),
         );
@@ -211,12 +244,10 @@ mod tests {
             json!({"type": "object", "required": ["id"], "properties": {"state": {"enum": ["active", "inactive"]}}}),
         )]);
         let c = Catalog::built_in().unwrap();
-        let out = gate(
-            snapshot(json!({"users": [{"id": "a", "state": "weird"}, {"id": "b"}]})),
-            &reg,
-            c.platform("genesys-cloud").unwrap(),
-        );
-        assert_eq!(out.accepted.resources["users"].len(), 1);
+        let gated = snapshot(json!({"users": [{"id": "a", "state": "weird"}, {"id": "b"}]}));
+        let out = gate(&gated, &reg, c.platform("genesys-cloud").unwrap());
+        assert_eq!(out.accepted(&gated).resources["users"].len(), 1);
+        assert_eq!(gated.resources["users"].len(), 2, "the gated snapshot is left as it was");
         let q = &out.quarantine[0];
         assert_eq!((q.resource_id.as_str(), q.schema.as_str()), ("a", "genesys-cloud/users/v1"));
         assert_eq!(q.errors[0].instance_path, "/state");
@@ -227,7 +258,7 @@ mod tests {
     fn duplicate_identity_is_quarantined() {
         let c = Catalog::built_in().unwrap();
         let out = gate(
-            snapshot(json!({"users": [{"id": "a"}, {"id": "a", "x": 1}]})),
+            &snapshot(json!({"users": [{"id": "a"}, {"id": "a", "x": 1}]})),
             &SchemaRegistry::empty(),
             c.platform("genesys-cloud").unwrap(),
         );
