@@ -99,7 +99,7 @@ pub fn gate(normalized: &Snapshot, registry: &SchemaRegistry, rules: &PlatformRu
     let mut types = BTreeMap::new();
     for (rtype, items) in normalized.resources.iter() {
         let t = rules.type_rules(rtype);
-        let versions = registry.versions(&platform, rtype);
+        let versions = registry.versions(platform, rtype);
         let mut summary = TypeGate { validated: !versions.is_empty(), ..Default::default() };
         let mut seen = HashSet::new();
         // Validation of one item depends on nothing else: done on every core.
