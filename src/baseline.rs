@@ -6,6 +6,7 @@
 
 use crate::canonical;
 use crate::catalog::PlatformRules;
+use crate::diff;
 use crate::error::{Error, Result};
 use crate::normalize::{configuration_digest, normalize};
 use crate::report::{BaselineInfo, GitInfo};
@@ -74,24 +75,235 @@ pub struct Baseline {
 
 /// Loads a baseline and normalizes it (a no-op for one `baseline update` wrote).
 pub fn load(source: &BaselineSource, rules: &PlatformRules) -> Result<Baseline> {
-    Ok(read(source)?.normalize(rules))
+    read(source)?.normalize(rules)
 }
 
-/// A baseline read and parsed, not yet normalized: reading needs no catalog, so `check`
-/// reads the baseline beside the snapshot.
+/// A baseline read, not yet normalized: reading needs no catalog, so `check` reads the
+/// baseline beside the snapshot. Its items are located in the text, not parsed:
+/// [`ReadBaseline::compare`] parses only those that differ from the snapshot's.
 #[derive(Debug)]
 pub struct ReadBaseline {
-    snapshot: Snapshot,
+    text: String,
+    body: Body,
     info: BaselineInfo,
 }
 
+#[derive(Debug)]
+enum Body {
+    /// The items located in `text` (the usual case).
+    Located(crate::snapshot::LocatedSnapshot),
+    /// Parsed whole (a text the locator does not take as it is, but the parser does).
+    Parsed(Snapshot),
+}
+
 impl ReadBaseline {
-    /// The baseline normalized with the rules of its platform.
-    pub fn normalize(self, rules: &PlatformRules) -> Baseline {
-        let normalized = normalize(self.snapshot, rules);
-        let config_sha256 = configuration_digest(&normalized);
-        Baseline { snapshot: normalized, info: BaselineInfo { config_sha256, ..self.info } }
+    /// The baseline's metadata.
+    pub fn metadata(&self) -> &crate::snapshot::Metadata {
+        match &self.body {
+            Body::Located(l) => &l.head.metadata,
+            Body::Parsed(s) => &s.metadata,
+        }
     }
+
+    /// What the report records of the baseline, before its configuration digest is known.
+    pub fn info(&self) -> &BaselineInfo {
+        &self.info
+    }
+
+    /// The baseline parsed whole and normalized with the rules of its platform.
+    pub fn normalize(self, rules: &PlatformRules) -> Result<Baseline> {
+        let snapshot = match self.body {
+            Body::Parsed(s) => s,
+            Body::Located(_) => Snapshot::from_json_text(&PathBuf::from(&self.info.source), &self.text)?,
+        };
+        let normalized = normalize(snapshot, rules);
+        let config_sha256 = configuration_digest(&normalized);
+        Ok(Baseline { snapshot: normalized, info: BaselineInfo { config_sha256, ..self.info } })
+    }
+
+    /// The drift from this baseline to `normalized` (the snapshot, normalized, whose
+    /// items' canonical bytes are `bytes`), leaving out `exclude`, and the baseline's
+    /// provenance with its configuration digest.
+    ///
+    /// Items are compared byte for byte first: a baseline item whose text is the
+    /// snapshot item's canonical bytes (whitespace aside) is that item, so it is neither
+    /// parsed nor walked. Only the others are parsed, normalized and diffed. The result is
+    /// what [`diff::diff`] of the whole normalized baseline gives; where that cannot be
+    /// shown cheaply (the baseline's items are not in normalized order, or an identity is
+    /// missing or repeated on either side) the whole baseline is normalized and diffed.
+    pub fn compare(
+        self,
+        normalized: &Snapshot,
+        accepted: &Snapshot,
+        bytes: &crate::normalize::ItemBytes,
+        rules: &PlatformRules,
+        exclude: &diff::Exclusions<'_>,
+    ) -> Result<Compared> {
+        if let Body::Located(located) = &self.body {
+            if let Some((reduced, config_sha256)) = reduce(&self.text, located, normalized, bytes, rules) {
+                let (old, new) = reduced;
+                let drift = diff::diff(&old, &new, rules, exclude);
+                let items = located.items.values().map(Vec::len).sum();
+                let parsed = old.resources.values().map(Vec::len).sum();
+                return Ok(Compared {
+                    drift,
+                    info: BaselineInfo { config_sha256, ..self.info },
+                    how: Comparison::ByBytes { items, parsed },
+                });
+            }
+        }
+        let full = self.normalize(rules)?;
+        let drift = diff::diff(&full.snapshot, accepted, rules, exclude);
+        let items = full.snapshot.resources.values().map(Vec::len).sum();
+        crate::fsutil::drop_later(full.snapshot);
+        Ok(Compared { drift, info: full.info, how: Comparison::Whole { items } })
+    }
+}
+
+/// What [`ReadBaseline::compare`] found and how.
+#[derive(Debug, Clone)]
+pub struct Compared {
+    /// The drift records.
+    pub drift: Vec<diff::Change>,
+    /// The baseline's provenance and configuration digest.
+    pub info: BaselineInfo,
+    /// How the items were compared.
+    pub how: Comparison,
+}
+
+/// How a baseline was compared with a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// Byte for byte first: of the baseline's `items`, only `parsed` (those not identical
+    /// to the snapshot's) were parsed and diffed.
+    ByBytes {
+        /// The baseline's items.
+        items: usize,
+        /// Those parsed.
+        parsed: usize,
+    },
+    /// The whole baseline was parsed, normalized and diffed.
+    Whole {
+        /// The baseline's items.
+        items: usize,
+    },
+}
+
+/// The items of the baseline and of the snapshot that are not byte-identical, as two
+/// snapshots to diff, and the baseline's configuration digest; `None` when the shortcut
+/// cannot be taken (see [`ReadBaseline::compare`]).
+fn reduce(
+    text: &str,
+    located: &crate::snapshot::LocatedSnapshot,
+    normalized: &Snapshot,
+    bytes: &crate::normalize::ItemBytes,
+    rules: &PlatformRules,
+) -> Option<((Snapshot, Snapshot), String)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let head = &located.head;
+    let mut digest = crate::normalize::DigestWriter::new(&head.metadata.platform, &head.metadata.tenant);
+    let mut old_items: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut new_items: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    let empty_spans = Vec::new();
+    let empty_items = Vec::new();
+    let empty_bytes = Vec::new();
+    let mut types: Vec<&String> =
+        located.items.keys().chain(normalized.resources.keys()).collect::<BTreeSet<_>>().into_iter().collect();
+    types.sort_by(|a, b| canonical::compare_keys(a, b));
+    for rtype in types {
+        let t = rules.type_rules(rtype);
+        let in_baseline = located.items.contains_key(rtype);
+        let spans = located.items.get(rtype).unwrap_or(&empty_spans);
+        let items = normalized.resources.get(rtype).unwrap_or(&empty_items);
+        let item_bytes = bytes.get(rtype).unwrap_or(&empty_bytes);
+        if item_bytes.len() != items.len() {
+            return None;
+        }
+        // The snapshot's items are in normalized order; every one must have an identity of
+        // its own for the walk below to pair items as the diff does.
+        let ids: Vec<String> = items.iter().map(|v| t.identity_of(v)).collect::<Option<_>>()?;
+        if ids.windows(2).any(|w| w[0] >= w[1]) {
+            return None;
+        }
+        if in_baseline {
+            digest.begin_type(rtype);
+        }
+        let (old, new) = (old_items.entry(rtype.clone()).or_default(), new_items.entry(rtype.clone()).or_default());
+        let mut last: Option<String> = None;
+        let mut i = 0;
+        for &(start, len) in spans {
+            let raw = text.get(start..start + len)?;
+            if i < items.len() && same_json(raw.as_bytes(), &item_bytes[i]) {
+                // The baseline's item is the snapshot's: unchanged.
+                if last.as_ref().is_some_and(|l| *l >= ids[i]) {
+                    return None;
+                }
+                last = Some(ids[i].clone());
+                digest.item(&item_bytes[i]);
+                i += 1;
+                continue;
+            }
+            let mut item: serde_json::Value = serde_json::from_str(raw).ok()?;
+            crate::normalize::normalize_item(&mut item, &t, &rules.redaction_marker);
+            let key = t.identity_of(&item)?;
+            if last.as_ref().is_some_and(|l| *l >= key) {
+                return None;
+            }
+            // Snapshot items before it are not in the baseline (or changed: the diff says).
+            while i < items.len() && ids[i] < key {
+                new.push(items[i].clone());
+                i += 1;
+            }
+            if i < items.len() && ids[i] == key {
+                new.push(items[i].clone());
+                i += 1;
+            }
+            digest.item(&canonical::to_vec(&item));
+            old.push(item);
+            last = Some(key);
+        }
+        new.extend(items[i..].iter().cloned());
+        if in_baseline {
+            digest.end_type();
+        }
+    }
+    let part = |resources: BTreeMap<String, Vec<serde_json::Value>>, of: &Snapshot| Snapshot {
+        format: of.format.clone(),
+        metadata: of.metadata.clone(),
+        resources,
+        extra: BTreeMap::new(),
+    };
+    // A type the baseline does not have is not a type with no items: keep only its own.
+    old_items.retain(|k, _| located.items.contains_key(k));
+    new_items.retain(|k, _| normalized.resources.contains_key(k));
+    Some(((part(old_items, head), part(new_items, normalized)), digest.finish()))
+}
+
+/// Whether `text` (a valid JSON value) is the JSON whose canonical compact bytes are
+/// `compact`, whitespace between tokens aside. Whitespace outside strings separates tokens
+/// and never joins them in valid JSON, so equal bytes mean equal values.
+fn same_json(text: &[u8], compact: &[u8]) -> bool {
+    let (mut j, mut in_string, mut escaped) = (0, false, false);
+    for &b in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            continue;
+        } else if b == b'"' {
+            in_string = true;
+        }
+        if compact.get(j) != Some(&b) {
+            return false;
+        }
+        j += 1;
+    }
+    j == compact.len()
 }
 
 /// Reads and parses a baseline and looks up its provenance.
@@ -108,11 +320,11 @@ pub fn read(source: &BaselineSource) -> Result<ReadBaseline> {
                     ),
                 });
             }
-            // The provenance (three short git calls) is looked up while the file is parsed.
+            // The provenance (three short git calls) is looked up while the file is read.
             let text = crate::input::read_text(p)?;
             return std::thread::scope(|s| {
                 let git = s.spawn(|| work_tree_info(p));
-                let read = parse(&shown, &text)?;
+                let read = parse(&shown, text)?;
                 Ok(ReadBaseline { info: BaselineInfo { git: git.join().ok().flatten(), ..read.info }, ..read })
             });
         }
@@ -133,20 +345,25 @@ pub fn read(source: &BaselineSource) -> Result<ReadBaseline> {
             (text, Some(GitInfo { commit, modified: false }))
         }
     };
-    let read = parse(&shown, &text)?;
+    let read = parse(&shown, text)?;
     Ok(ReadBaseline { info: BaselineInfo { git, ..read.info }, ..read })
 }
 
-/// The baseline's text parsed, and what identifies it (without provenance or digest).
-fn parse(shown: &str, text: &str) -> Result<ReadBaseline> {
-    let snapshot = Snapshot::from_json_text(&PathBuf::from(shown), text)?;
+/// The baseline's text checked and its items located (or, failing that, parsed), and what
+/// identifies it (without provenance or configuration digest).
+fn parse(shown: &str, text: String) -> Result<ReadBaseline> {
+    let path = PathBuf::from(shown);
+    let body = match Snapshot::locate_items(&path, &text) {
+        Some(located) => Body::Located(located),
+        None => Body::Parsed(Snapshot::from_json_text(&path, &text)?),
+    };
     let info = BaselineInfo {
         source: shown.to_string(),
         sha256: canonical::sha256_hex(text.as_bytes()),
         config_sha256: String::new(),
         git: None,
     };
-    Ok(ReadBaseline { snapshot, info })
+    Ok(ReadBaseline { text, body, info })
 }
 
 /// The text a baseline file holds for a normalized snapshot: canonical, pretty, sorted keys.
@@ -194,6 +411,67 @@ mod tests {
             BaselineSource::Git { rev: "main".into(), path: "baselines/a.json".into() }
         );
         assert!(BaselineSource::parse("git:main").is_err());
+    }
+
+    #[test]
+    fn same_json_ignores_whitespace_between_tokens_only() {
+        assert!(same_json(b"{\n  \"a\": [1, 2],\n  \"b\": \"x y\"\n}", br#"{"a":[1,2],"b":"x y"}"#));
+        assert!(!same_json(br#"{"b": "x  y"}"#, br#"{"b":"x y"}"#), "whitespace inside a string is content");
+        assert!(same_json(br#"{"b": "q\" z"}"#, br#"{"b":"q\" z"}"#), "an escaped quote does not end the string");
+        assert!(!same_json(br#"{"a": 1}"#, br#"{"a":1,"b":2}"#));
+        assert!(!same_json(br#"{"a": 10}"#, br#"{"a":1}"#));
+    }
+
+    /// Drift of `base_text` (a baseline file's text) against `current`, and how it was found.
+    fn compare_texts(base_text: &str, current: serde_json::Value) -> (Vec<diff::Change>, BaselineInfo, Comparison) {
+        let catalog = crate::catalog::Catalog::built_in().unwrap();
+        let rules = catalog.platform("genesys-cloud").unwrap();
+        let read = parse("b.json", base_text.to_string()).unwrap();
+        let normalized = normalize(serde_json::from_value(current).unwrap(), rules);
+        let (_, bytes) = crate::normalize::configuration_digest_with_items(&normalized);
+        let c = read.compare(&normalized, &normalized, &bytes, rules, &Default::default()).unwrap();
+        (c.drift, c.info, c.how)
+    }
+
+    fn snap(users: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"format": "driftgate.snapshot/v1",
+            "metadata": {"platform": "genesys-cloud", "tenant": "t"},
+            "resources": {"users": users, "roles": [{"id": "r1", "name": "R"}]}})
+    }
+
+    #[test]
+    fn the_byte_comparison_gives_the_whole_diff_and_digest_or_steps_aside() {
+        use serde_json::json;
+        let catalog = crate::catalog::Catalog::built_in().unwrap();
+        let rules = catalog.platform("genesys-cloud").unwrap();
+        let base = snap(json!([{"id": "a", "name": "A"}, {"id": "b", "name": "B"}, {"id": "c", "name": "C"}]));
+        let written = render(&normalize(serde_json::from_value(base.clone()).unwrap(), rules));
+        let expected_digest = configuration_digest(&normalize(serde_json::from_value(base.clone()).unwrap(), rules));
+        // b changed, c removed, d added; a unchanged.
+        let now = snap(json!([{"id": "a", "name": "A"}, {"id": "b", "name": "B2"}, {"id": "d", "name": "D"}]));
+        let (drift, info, how) = compare_texts(&written, now.clone());
+        assert_eq!(how, Comparison::ByBytes { items: 4, parsed: 2 });
+        assert_eq!(info.config_sha256, expected_digest);
+        let ids: Vec<(&str, diff::ChangeKind)> = drift.iter().map(|c| (c.resource_id.as_str(), c.change)).collect();
+        assert_eq!(
+            ids,
+            [("b", diff::ChangeKind::Modified), ("c", diff::ChangeKind::Removed), ("d", diff::ChangeKind::Added)]
+        );
+        // The same baseline with its items in another order is parsed whole, with the same
+        // result.
+        let mut reordered = base.clone();
+        reordered["resources"]["users"].as_array_mut().unwrap().reverse();
+        let spelled = serde_json::to_string(&reordered).unwrap();
+        let (drift2, info2, how2) = compare_texts(&spelled, now.clone());
+        assert_eq!(how2, Comparison::Whole { items: 4 });
+        assert_eq!((drift2, info2.config_sha256), (drift, expected_digest.clone()));
+        // Items out of identity order, or an identity twice: the whole baseline, never a guess.
+        let out_of_order = written.replace("\"id\": \"a\"", "\"id\": \"z\"");
+        assert!(matches!(compare_texts(&out_of_order, now.clone()).2, Comparison::Whole { .. }));
+        let twice = written.replace("\"id\": \"b\"", "\"id\": \"a\"");
+        let (drift3, _, how3) = compare_texts(&twice, now);
+        assert!(matches!(how3, Comparison::Whole { .. }));
+        assert!(drift3.iter().any(|c| c.resource_id == "b" && c.change == diff::ChangeKind::Added));
     }
 
     #[test]

@@ -5,9 +5,8 @@
 
 use crate::baseline::{self, BaselineSource};
 use crate::catalog::Catalog;
-use crate::diff;
 use crate::error::{Error, Result};
-use crate::normalize::{configuration_digest, normalize};
+use crate::normalize::{configuration_digest, configuration_digest_with_items, normalize};
 use crate::policy::{input_of, Bundle, CompiledPolicies, DEFAULT_TIMEOUT};
 use crate::report::{self, FailOn, Report, ReportInputs, RunInfo, SnapshotInfo};
 use crate::schema::{gate, GateOutcome, SchemaRegistry};
@@ -98,6 +97,8 @@ pub struct CheckRun {
     pub timings: Vec<(&'static str, Duration)>,
     /// What the policies saw (when [`CheckOptions::keep_policy_input`]): `input` and `data`.
     pub policy_input: Option<PolicyInput>,
+    /// How the baseline was compared (when there was one).
+    pub baseline_comparison: Option<baseline::Comparison>,
 }
 
 /// What the policies were evaluated on, so that anyone can evaluate them again elsewhere
@@ -149,17 +150,12 @@ struct Prepared {
     bundle: Bundle,
     extra_data: Vec<(PathBuf, Value)>,
     policies: CompiledPolicies,
-    baseline: Option<baseline::Baseline>,
+    baseline: Option<baseline::ReadBaseline>,
     compile_time: Duration,
-    baseline_time: Duration,
 }
 
-/// Compiles the schemas and policies and normalizes the baseline read beside the snapshot.
-fn prepare(
-    opts: &CheckOptions,
-    rules: &crate::catalog::PlatformRules,
-    baseline: Result<Option<baseline::ReadBaseline>>,
-) -> Result<Prepared> {
+/// Compiles the schemas and policies; passes on the baseline read beside the snapshot.
+fn prepare(opts: &CheckOptions, baseline: Result<Option<baseline::ReadBaseline>>) -> Result<Prepared> {
     let t0 = std::time::Instant::now();
     let registry = match &opts.schemas {
         Some(dir) => SchemaRegistry::from_dir(dir)?,
@@ -173,16 +169,7 @@ fn prepare(
         .collect::<Result<Vec<_>>>()?;
     let policies = CompiledPolicies::compile(&bundle, &extra, false, opts.policy_timeout)?;
     let compile_time = t0.elapsed();
-    let baseline = baseline?.map(|b| b.normalize(rules));
-    Ok(Prepared {
-        registry,
-        bundle,
-        extra_data: extra,
-        policies,
-        baseline,
-        compile_time,
-        baseline_time: t0.elapsed() - compile_time,
-    })
+    Ok(Prepared { registry, bundle, extra_data: extra, policies, baseline: baseline?, compile_time })
 }
 
 /// Reads and parses the baseline `opts` names for the snapshot whose text is `text`, or
@@ -214,19 +201,21 @@ fn read_baseline(opts: &CheckOptions, text: &str, tenant: Option<&str>) -> Resul
 pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     let started = OffsetDateTime::now_utc();
     let mut watch = Stopwatch::new();
-    // The baseline is read and parsed beside the snapshot: neither needs the other.
-    let ((text, snapshot), read_base) = match &opts.collected {
+    // The baseline is read beside the snapshot: neither needs the other.
+    let ((text, snapshot), (read_base, baseline_time)) = match &opts.collected {
         Some(s) => {
             let (text, base) = rayon::join(
                 || crate::canonical::to_pretty(&s.to_value()),
-                || read_baseline(opts, "", Some(&s.metadata.tenant)),
+                || timed(|| read_baseline(opts, "", Some(&s.metadata.tenant))),
             );
             ((text, s.clone()), base)
         }
         None => {
             let text = crate::input::read_text(&opts.snapshot)?;
-            let (snapshot, base) =
-                rayon::join(|| Snapshot::from_json_text(&opts.snapshot, &text), || read_baseline(opts, &text, None));
+            let (snapshot, base) = rayon::join(
+                || Snapshot::from_json_text(&opts.snapshot, &text),
+                || timed(|| read_baseline(opts, &text, None)),
+            );
             ((text, snapshot?), base)
         }
     };
@@ -235,11 +224,12 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         None => Catalog::built_in()?,
     };
     watch.lap("read+parse");
+    watch.overlapped(&[("baseline", baseline_time)]);
     let rules = catalog.platform(&snapshot.metadata.platform)?;
-    // Compiling the schemas and policies and loading the baseline (parse, normalize) do not
-    // depend on the snapshot's normalization: they run beside it.
+    // Compiling the schemas and policies does not depend on the snapshot's normalization:
+    // they run beside it.
     let (prepared, ((raw, observed, resources, normalized), normalize_time)) = rayon::join(
-        || prepare(opts, rules, read_base),
+        || prepare(opts, read_base),
         || {
             timed(|| {
                 let observed = rules.observations(&snapshot);
@@ -254,7 +244,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
             })
         },
     );
-    let Prepared { registry, bundle, extra_data, policies, baseline, compile_time, baseline_time } = prepared?;
+    let Prepared { registry, bundle, extra_data, policies, baseline, compile_time } = prepared?;
     // A bundle with nothing to say about this platform would give a report of PASS over
     // zero rules: nothing was checked, and that is a job not done, never a pass.
     let platform = &normalized.metadata.platform;
@@ -269,47 +259,55 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         });
     }
     if let Some(b) = &baseline {
-        let (bm, sm) = (&b.snapshot.metadata, &normalized.metadata);
+        let (bm, sm) = (b.metadata(), &normalized.metadata);
         if bm.tenant != sm.tenant || bm.platform != sm.platform {
             return Err(Error::Usage {
                 message: format!(
                     "baseline {} is for {} ({}), the snapshot for {} ({})",
-                    b.info.source, bm.tenant, bm.platform, sm.tenant, sm.platform
+                    b.info().source,
+                    bm.tenant,
+                    bm.platform,
+                    sm.tenant,
+                    sm.platform
                 ),
                 help: Some("compare a snapshot with its own tenant's baseline".into()),
             });
         }
     }
-    watch.overlapped(&[
-        ("compile schemas+policies", compile_time),
-        ("baseline", baseline_time),
-        ("normalize", normalize_time),
-    ]);
+    watch.overlapped(&[("compile schemas+policies", compile_time), ("normalize", normalize_time)]);
     // The digest and the gate both only read the normalized snapshot; the diff and the
-    // policy input both only read what the gate accepted: each pair runs side by side.
-    let ((digest, digest_time), (gated, gate_time)) =
-        rayon::join(|| timed(|| configuration_digest(&normalized)), || timed(|| gate(&normalized, &registry, rules)));
-    let accepted = gated.accepted(&normalized);
-    let ((drift, diff_time), (input, input_time)) = rayon::join(
+    // policy input both only read what the gate accepted: each pair runs side by side. The
+    // digest keeps each item's canonical bytes when there is a baseline to compare them with.
+    let (((digest, item_bytes), digest_time), (gated, gate_time)) = rayon::join(
         || {
             timed(|| match &baseline {
-                Some(b) => diff::diff(&b.snapshot, accepted, rules, &gated.quarantined_ids()),
-                None => Vec::new(),
+                Some(_) => configuration_digest_with_items(&normalized),
+                None => (configuration_digest(&normalized), Default::default()),
+            })
+        },
+        || timed(|| gate(&normalized, &registry, rules)),
+    );
+    let accepted = gated.accepted(&normalized);
+    let ((compared, diff_time), (input, input_time)) = rayon::join(
+        || {
+            timed(|| match baseline {
+                Some(b) => b.compare(&normalized, accepted, &item_bytes, rules, &gated.quarantined_ids()).map(Some),
+                None => Ok(None),
             })
         },
         || timed(|| input_of(accepted)),
     );
+    let (drift, baseline, baseline_comparison) = match compared? {
+        Some(c) => (c.drift, Some(c.info), Some(c.how)),
+        None => (Vec::new(), None, None),
+    };
+    crate::fsutil::drop_later(item_bytes);
     watch.overlapped(&[
         ("digest", digest_time),
         ("schema gate", gate_time),
         ("diff", diff_time),
         ("policy input", input_time),
     ]);
-    // The baseline's items are not needed any more: freed off the critical path.
-    let baseline = baseline.map(|b| {
-        crate::fsutil::drop_later(b.snapshot);
-        b.info
-    });
 
     let run_id = run_id(&started, &digest);
     let started_at = crate::clock::rfc3339(started);
@@ -375,7 +373,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
     });
     report.run.finished_at = crate::clock::rfc3339(OffsetDateTime::now_utc());
     watch.lap("report");
-    Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages, policy_input })
+    Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages, policy_input, baseline_comparison })
 }
 
 /// Merges `add` into `data` as a data document is built from several files: objects key by

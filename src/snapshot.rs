@@ -29,6 +29,16 @@ pub struct Snapshot {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// A snapshot whose items are located in its text but not parsed
+/// ([`Snapshot::locate_items`]).
+#[derive(Debug, Clone)]
+pub struct LocatedSnapshot {
+    /// The snapshot without its items (`resources` is empty).
+    pub head: Snapshot,
+    /// Per resource type, each item's byte range (start, length) in the text.
+    pub items: BTreeMap<String, Vec<(usize, usize)>>,
+}
+
 /// Snapshot metadata. `platform` and `tenant` are required; the rest is recorded when known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
@@ -61,6 +71,45 @@ impl Snapshot {
     pub fn from_file(path: &Path) -> Result<Snapshot> {
         let text = input::read_text(path)?;
         Self::from_json_text(path, &text)
+    }
+
+    /// Locates the items of a snapshot's text without parsing them: the snapshot without
+    /// its items, and per resource type the byte range of each item in `text`. `None` when
+    /// the text is not a snapshot [`Snapshot::from_json_text`] would accept as it is (strict
+    /// JSON, the format, valid metadata, every item an object): that function then says why.
+    pub fn locate_items(path: &Path, text: &str) -> Option<LocatedSnapshot> {
+        #[derive(Deserialize)]
+        struct Located<'a> {
+            format: String,
+            metadata: Metadata,
+            #[serde(borrow)]
+            resources: BTreeMap<String, Vec<&'a serde_json::value::RawValue>>,
+            #[serde(flatten)]
+            extra: BTreeMap<String, Value>,
+        }
+        let located = input::strict::check(text)
+            .ok()
+            .filter(|format| format.as_deref() == Some(SNAPSHOT_FORMAT))
+            .and_then(|_| serde_json::from_str::<Located<'_>>(text).ok())
+            .filter(|l| l.resources.values().flatten().all(|raw| raw.get().starts_with('{')));
+        let located = located?;
+        let head = Snapshot {
+            format: located.format,
+            metadata: located.metadata,
+            resources: BTreeMap::new(),
+            extra: located.extra,
+        };
+        head.validate(path).ok()?;
+        let base = text.as_ptr() as usize;
+        let items = located
+            .resources
+            .into_iter()
+            .map(|(rtype, raws)| {
+                let spans = raws.iter().map(|raw| (raw.get().as_ptr() as usize - base, raw.get().len())).collect();
+                (rtype, spans)
+            })
+            .collect();
+        Some(LocatedSnapshot { head, items })
     }
 
     /// The tenant a snapshot's text names (`metadata.tenant`), read without building the

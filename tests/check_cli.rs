@@ -221,8 +221,8 @@ fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
         stages,
         vec![
             "read+parse",
-            "compile schemas+policies",
             "baseline",
+            "compile schemas+policies",
             "normalize",
             "digest",
             "schema gate",

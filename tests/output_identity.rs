@@ -8,7 +8,7 @@
 
 mod support;
 
-use driftgate::baseline::BaselineSource;
+use driftgate::baseline::{BaselineSource, Comparison};
 use driftgate::check::{run_check, BaselineChoice, CheckOptions};
 use driftgate::report::{formats, renderer};
 use serde_json::{json, Value};
@@ -39,31 +39,66 @@ fn mask(text: &str, dir: &Path) -> String {
     out
 }
 
-/// One case: the snapshot and its baseline written to `dir`, checked, every format rendered.
-fn case(name: &str, snapshot: &Value, baseline: &Value, out: &mut String) {
-    let d = tempfile::tempdir().unwrap();
-    let snap = write_json(d.path(), "snapshot.json", snapshot);
-    let base = write_json(d.path(), "baseline.json", baseline);
-    let mut opts = CheckOptions::new(&snap);
+/// One check: every format rendered and masked, the report's counts, and how the baseline
+/// was compared.
+fn check(snap: &Path, base: &Path, dir: &Path) -> (String, Vec<String>, Option<Comparison>, String) {
+    let mut opts = CheckOptions::new(snap);
     opts.policies = root().join("policies");
-    opts.baseline = BaselineChoice::Given(BaselineSource::Path(base));
+    opts.baseline = BaselineChoice::Given(BaselineSource::Path(base.to_path_buf()));
     opts.as_of = Some(datetime!(2026-11-23 09:00 UTC));
     let run = run_check(&opts).unwrap();
     let mut report = run.report;
     report.baseline.as_mut().unwrap().git = None;
+    let file_sha = report.baseline.as_ref().unwrap().sha256.clone();
     let json: Value = serde_json::from_str(&renderer("json").unwrap().render(&report)).unwrap();
-    writeln!(
-        out,
-        "{name}: {} finding(s), {} drift record(s), {} quarantined, {} waived, gate {}",
+    let counts = format!(
+        "{} finding(s), {} drift record(s), {} quarantined, {} waived, gate {}",
         json["findings"].as_array().map_or(0, Vec::len),
         json["drift"].as_array().map_or(0, Vec::len),
         json["quarantine"].as_array().map_or(0, Vec::len),
         json["findings"].as_array().map_or(0, |f| f.iter().filter(|f| !f["waiver"].is_null()).count()),
         json["gate"]["result"].as_str().unwrap_or("?"),
-    )
-    .unwrap();
-    for format in formats() {
-        let text = mask(&renderer(format).unwrap().render(&report), d.path());
+    );
+    let texts = formats().into_iter().map(|f| mask(&renderer(f).unwrap().render(&report), dir)).collect();
+    (counts, texts, run.baseline_comparison, file_sha)
+}
+
+/// One case, checked against its baseline twice: as the test wrote it, and as `baseline
+/// update` writes it (normalized, canonical, in identity order), which `check` compares item
+/// by item without parsing what is unchanged. Both give the same bytes in every format.
+fn case(name: &str, snapshot: &Value, baseline: &Value, out: &mut String) {
+    let d = tempfile::tempdir().unwrap();
+    let snap = write_json(d.path(), "snapshot.json", snapshot);
+    let base = write_json(d.path(), "baseline.json", baseline);
+    let catalog = driftgate::catalog::Catalog::built_in().unwrap();
+    let parsed = driftgate::snapshot::Snapshot::from_file(&base).unwrap();
+    let rules = catalog.platform(&parsed.metadata.platform).unwrap();
+    let canonical = d.path().join("baseline.canonical.json");
+    std::fs::write(&canonical, driftgate::baseline::render(&driftgate::normalize::normalize(parsed, rules))).unwrap();
+
+    let (counts, texts, how, sha) = check(&snap, &base, d.path());
+    let (counts2, texts2, how2, sha2) = check(&snap, &canonical, d.path());
+    assert_eq!(counts, counts2, "{name}");
+    for ((format, a), b) in formats().into_iter().zip(&texts).zip(&texts2) {
+        // The two files' own names and hashes differ; nothing else may.
+        let a = a.replace(&sha, "[baseline file sha256]").replace(&sha[..12], "[baseline file sha256]");
+        let b = b
+            .replace(&sha2, "[baseline file sha256]")
+            .replace(&sha2[..12], "[baseline file sha256]")
+            .replace("baseline.canonical.json", "baseline.json");
+        if a != b {
+            let diff =
+                similar::TextDiff::from_lines(a.as_str(), b.as_str()).unified_diff().context_radius(2).to_string();
+            panic!("{name}: the {format} report differs between the two spellings of one baseline:\n{diff}");
+        }
+    }
+    assert!(
+        matches!(how2, Some(Comparison::ByBytes { .. })),
+        "{name}: a baseline as `baseline update` writes it is compared byte for byte, not {how2:?}"
+    );
+    writeln!(out, "{name}: {counts}").unwrap();
+    writeln!(out, "  baseline as written: {how:?}; as baseline update writes it: {how2:?}").unwrap();
+    for (format, text) in formats().into_iter().zip(&texts) {
         writeln!(out, "  {format:<9} {}", driftgate::canonical::sha256_hex(text.as_bytes())).unwrap();
     }
 }

@@ -146,6 +146,16 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
             eprintln!("driftgate: timing {stage:<26} {:>9.1} ms", d.as_secs_f64() * 1000.0);
         }
         eprintln!("driftgate: timing {:<26} {:>9.1} ms", "total (after process start)", total.as_secs_f64() * 1000.0);
+        match run.baseline_comparison {
+            Some(driftgate::baseline::Comparison::ByBytes { items, parsed }) => eprintln!(
+                "driftgate: baseline compared byte for byte: {} of {items} item(s) identical, {parsed} parsed and diffed",
+                items - parsed
+            ),
+            Some(driftgate::baseline::Comparison::Whole { items }) => eprintln!(
+                "driftgate: baseline parsed and normalized whole ({items} item(s)): it is not in the order `baseline update` writes, or an identity is missing or repeated"
+            ),
+            None => {}
+        }
     }
     let code = match report.gate.result {
         GateResult::Pass => ExitCode::SUCCESS,

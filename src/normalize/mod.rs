@@ -42,42 +42,114 @@ pub fn redact_secrets(snapshot: &mut Snapshot, rules: &PlatformRules) {
 /// platform, tenant and resources. It leaves out when and by whom the snapshot was
 /// collected, so re-collecting the same configuration gives the same digest.
 pub fn configuration_digest(normalized: &Snapshot) -> String {
+    digests(normalized, false).0
+}
+
+/// Per resource type, each item's canonical bytes, in the items' order.
+pub type ItemBytes = std::collections::BTreeMap<String, Vec<Vec<u8>>>;
+
+/// The configuration digest and every item's canonical bytes, from the one pass that
+/// writes them (for comparing items with the baseline's without parsing the baseline's).
+pub fn configuration_digest_with_items(normalized: &Snapshot) -> (String, ItemBytes) {
+    digests(normalized, true)
+}
+
+/// Normalizes one item of type `t` (what [`normalize`] does to each item, without sorting
+/// the items).
+pub fn normalize_item(item: &mut Value, t: &TypeRules, marker: &str) {
+    walk(item, &mut Vec::new(), t, marker);
+}
+
+/// Streams the canonical bytes of a configuration into SHA-256: the head, then per type
+/// (in canonical key order) its items' bytes. [`configuration_digest`] is this over a
+/// normalized snapshot.
+pub struct DigestWriter {
+    hasher: sha2::Sha256,
+    types: usize,
+    items: usize,
+    tenant: String,
+}
+
+impl DigestWriter {
+    /// Starts the digest of `platform`/`tenant`'s configuration.
+    pub fn new(platform: &str, tenant: &str) -> Self {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        let mut head = b"{\"platform\":".to_vec();
+        canonical::append(&mut head, &Value::String(platform.to_string()));
+        head.extend_from_slice(b",\"resources\":{");
+        hasher.update(&head);
+        DigestWriter { hasher, types: 0, items: 0, tenant: tenant.to_string() }
+    }
+
+    /// Starts a resource type (types must come in canonical key order).
+    pub fn begin_type(&mut self, rtype: &str) {
+        use sha2::Digest;
+        let mut key = Vec::new();
+        if self.types > 0 {
+            key.push(b',');
+        }
+        canonical::append(&mut key, &Value::String(rtype.to_string()));
+        key.extend_from_slice(b":[");
+        self.hasher.update(&key);
+        self.types += 1;
+        self.items = 0;
+    }
+
+    /// One item's canonical bytes.
+    pub fn item(&mut self, bytes: &[u8]) {
+        use sha2::Digest;
+        if self.items > 0 {
+            self.hasher.update(b",");
+        }
+        self.hasher.update(bytes);
+        self.items += 1;
+    }
+
+    /// Ends the current resource type.
+    pub fn end_type(&mut self) {
+        use sha2::Digest;
+        self.hasher.update(b"]");
+    }
+
+    /// The digest, in lower-case hex.
+    pub fn finish(mut self) -> String {
+        use sha2::Digest;
+        let mut tail = b"},\"tenant\":".to_vec();
+        canonical::append(&mut tail, &Value::String(self.tenant.clone()));
+        tail.push(b'}');
+        self.hasher.update(&tail);
+        canonical::hex(&self.hasher.finalize())
+    }
+}
+
+fn digests(normalized: &Snapshot, keep: bool) -> (String, ItemBytes) {
     // The canonical bytes of {"platform", "resources", "tenant"} (keys in that order),
     // hashed as they are written: items are serialized on every core, a batch at a time,
     // rather than the whole document being copied into one JSON tree first.
     use rayon::prelude::*;
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    let mut head = b"{\"platform\":".to_vec();
-    canonical::append(&mut head, &Value::String(normalized.metadata.platform.clone()));
-    head.extend_from_slice(b",\"resources\":{");
-    hasher.update(&head);
+    let mut out = DigestWriter::new(&normalized.metadata.platform, &normalized.metadata.tenant);
+    let mut kept = ItemBytes::new();
     let mut types: Vec<(&String, &Vec<Value>)> = normalized.resources.iter().collect();
     types.sort_by(|a, b| canonical::compare_keys(a.0, b.0));
-    for (i, (rtype, items)) in types.into_iter().enumerate() {
-        let mut key = Vec::new();
-        if i > 0 {
-            key.push(b',');
-        }
-        canonical::append(&mut key, &Value::String(rtype.clone()));
-        key.extend_from_slice(b":[");
-        hasher.update(&key);
-        for (n, batch) in items.chunks(4096).enumerate() {
+    for (rtype, items) in types {
+        out.begin_type(rtype);
+        let mut type_bytes = Vec::with_capacity(if keep { items.len() } else { 0 });
+        for batch in items.chunks(4096) {
             let parts: Vec<Vec<u8>> = batch.par_iter().map(canonical::to_vec).collect();
-            for (j, bytes) in parts.iter().enumerate() {
-                if n > 0 || j > 0 {
-                    hasher.update(b",");
-                }
-                hasher.update(bytes);
+            for bytes in &parts {
+                out.item(bytes);
+            }
+            if keep {
+                type_bytes.extend(parts);
             }
         }
-        hasher.update(b"]");
+        out.end_type();
+        if keep {
+            kept.insert(rtype.clone(), type_bytes);
+        }
     }
-    let mut tail = b"},\"tenant\":".to_vec();
-    canonical::append(&mut tail, &Value::String(normalized.metadata.tenant.clone()));
-    tail.push(b'}');
-    hasher.update(&tail);
-    canonical::hex(&hasher.finalize())
+    (out.finish(), kept)
 }
 
 fn walk(value: &mut Value, path: &mut Vec<String>, t: &TypeRules, marker: &str) {
