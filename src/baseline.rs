@@ -243,7 +243,7 @@ fn reduce(
                 i += 1;
                 continue;
             }
-            let mut item: serde_json::Value = serde_json::from_str(raw).ok()?;
+            let mut item = crate::input::strict::parse_value(raw).ok()?;
             crate::normalize::normalize_item(&mut item, &t, &rules.redaction_marker);
             let key = t.identity_of(&item)?;
             if last.as_ref().is_some_and(|l| *l >= key) {

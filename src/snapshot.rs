@@ -76,40 +76,56 @@ impl Snapshot {
     /// Locates the items of a snapshot's text without parsing them: the snapshot without
     /// its items, and per resource type the byte range of each item in `text`. `None` when
     /// the text is not a snapshot [`Snapshot::from_json_text`] would accept as it is (strict
-    /// JSON, the format, valid metadata, every item an object): that function then says why.
+    /// JSON outside the items, the format, valid metadata, every item an object): that
+    /// function then says why. The items themselves are only delimited: whoever parses one
+    /// parses it strictly ([`input::strict::parse_value`]).
     pub fn locate_items(path: &Path, text: &str) -> Option<LocatedSnapshot> {
-        #[derive(Deserialize)]
-        struct Located<'a> {
-            format: String,
-            metadata: Metadata,
-            #[serde(borrow)]
-            resources: BTreeMap<String, Vec<&'a serde_json::value::RawValue>>,
-            #[serde(flatten)]
-            extra: BTreeMap<String, Value>,
-        }
-        let located = input::strict::check(text)
-            .ok()
-            .filter(|format| format.as_deref() == Some(SNAPSHOT_FORMAT))
-            .and_then(|_| serde_json::from_str::<Located<'_>>(text).ok())
-            .filter(|l| l.resources.values().flatten().all(|raw| raw.get().starts_with('{')));
-        let located = located?;
-        let head = Snapshot {
-            format: located.format,
-            metadata: located.metadata,
-            resources: BTreeMap::new(),
-            extra: located.extra,
-        };
+        let located = input::strict::locate(text)?;
+        let head = Self::head_of(&located)?;
         head.validate(path).ok()?;
         let base = text.as_ptr() as usize;
-        let items = located
-            .resources
-            .into_iter()
-            .map(|(rtype, raws)| {
-                let spans = raws.iter().map(|raw| (raw.get().as_ptr() as usize - base, raw.get().len())).collect();
-                (rtype, spans)
-            })
-            .collect();
+        let mut items = BTreeMap::new();
+        for (rtype, raws) in &located.resources {
+            let mut spans = Vec::with_capacity(raws.len());
+            for raw in raws {
+                if !raw.get().starts_with('{') {
+                    return None;
+                }
+                spans.push((raw.get().as_ptr() as usize - base, raw.get().len()));
+            }
+            items.insert(rtype.clone(), spans);
+        }
         Some(LocatedSnapshot { head, items })
+    }
+
+    /// The snapshot without its items, from a located document: the top-level values parsed
+    /// strictly and read as the snapshot's fields.
+    fn head_of(located: &input::strict::Located<'_>) -> Option<Snapshot> {
+        if located.format.as_deref() != Some(SNAPSHOT_FORMAT) {
+            return None;
+        }
+        let mut top = serde_json::Map::new();
+        for (key, raw) in &located.top {
+            top.insert(key.clone(), input::strict::parse_value(raw.get()).ok()?);
+        }
+        top.insert("resources".into(), Value::Object(serde_json::Map::new()));
+        serde_json::from_value(Value::Object(top)).ok()
+    }
+
+    /// The whole snapshot from one strict pass over its text that delimits the items, then
+    /// the items parsed on every core; `None` for anything but a valid snapshot, which the
+    /// sequential parse then reads (or names the problem of).
+    fn parse_in_parallel(path: &Path, text: &str) -> Option<Snapshot> {
+        use rayon::prelude::*;
+        let located = input::strict::locate(text)?;
+        let mut snapshot = Self::head_of(&located)?;
+        for (rtype, raws) in &located.resources {
+            let items: Option<Vec<Value>> =
+                raws.par_iter().map(|raw| input::strict::parse_value(raw.get()).ok()).collect();
+            snapshot.resources.insert(rtype.clone(), items?);
+        }
+        snapshot.validate(path).ok()?;
+        Some(snapshot)
     }
 
     /// The tenant a snapshot's text names (`metadata.tenant`), read without building the
@@ -129,6 +145,9 @@ impl Snapshot {
 
     /// Parses and validates snapshot text; `path` names it in diagnostics.
     pub fn from_json_text(path: &Path, text: &str) -> Result<Snapshot> {
+        if let Some(snapshot) = Self::parse_in_parallel(path, text) {
+            return Ok(snapshot);
+        }
         // A wrong `format` is the likeliest mistake (feeding a report or a baseline from
         // another tool): check it first so the diagnostic names it rather than whichever
         // field serde happened to miss. The same pass refuses repeated keys and numbers that
