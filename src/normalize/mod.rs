@@ -17,7 +17,7 @@ pub fn normalize(mut snapshot: Snapshot, rules: &PlatformRules) -> Snapshot {
     for (rtype, items) in snapshot.resources.iter_mut() {
         let t = rules.type_rules(rtype);
         // Items are independent: normalized on every core.
-        items.par_iter_mut().for_each_init(Vec::new, |path, item| walk(item, path, &t, &rules.redaction_marker));
+        items.par_iter_mut().for_each_init(FieldPath::default, |path, item| walk(item, path, &t, &rules.redaction_marker));
         sort_items(items, &t);
     }
     snapshot
@@ -31,7 +31,7 @@ pub fn redact_secrets(snapshot: &mut Snapshot, rules: &PlatformRules) {
         if t.secrets.is_empty() {
             continue;
         }
-        let mut path = Vec::new();
+        let mut path = FieldPath::default();
         for item in items.iter_mut() {
             redact(item, &mut path, &t, &rules.redaction_marker);
         }
@@ -57,7 +57,7 @@ pub fn configuration_digest_with_items(normalized: &Snapshot) -> (String, ItemBy
 /// Normalizes one item of type `t` (what [`normalize`] does to each item, without sorting
 /// the items).
 pub fn normalize_item(item: &mut Value, t: &TypeRules, marker: &str) {
-    walk(item, &mut Vec::new(), t, marker);
+    walk(item, &mut FieldPath::default(), t, marker);
 }
 
 /// Streams the canonical bytes of a configuration into SHA-256: the head, then per type
@@ -152,51 +152,81 @@ fn digests(normalized: &Snapshot, keep: bool) -> (String, ItemBytes) {
     (out.finish(), kept)
 }
 
-fn walk(value: &mut Value, path: &mut Vec<String>, t: &TypeRules, marker: &str) {
+/// The generic path of the value being walked (`*` for array members). Each segment's
+/// buffer is kept for the next value at that depth: a walk over many items allocates once
+/// per depth, not once per key.
+#[derive(Default)]
+struct FieldPath {
+    segments: Vec<String>,
+    len: usize,
+}
+
+impl FieldPath {
+    fn push(&mut self, segment: &str) {
+        match self.segments.get_mut(self.len) {
+            Some(buffer) => {
+                buffer.clear();
+                buffer.push_str(segment);
+            }
+            None => self.segments.push(segment.to_string()),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.len -= 1;
+    }
+
+    fn get(&self) -> &[String] {
+        &self.segments[..self.len]
+    }
+}
+
+fn walk(value: &mut Value, path: &mut FieldPath, t: &TypeRules, marker: &str) {
     match value {
         Value::Object(map) => {
-            map.retain(|k, _| !t.volatile.matches(path, k));
+            map.retain(|k, _| !t.volatile.matches(path.get(), k));
             for (k, child) in map.iter_mut() {
-                if t.secrets.matches(path, k) {
+                if t.secrets.matches(path.get(), k) {
                     if !child.is_null() {
                         *child = Value::String(marker.to_string());
                     }
                     continue;
                 }
-                path.push(k.clone());
+                path.push(k);
                 walk(child, path, t, marker);
                 path.pop();
             }
         }
         Value::Array(items) => {
-            path.push("*".into());
+            path.push("*");
             for item in items.iter_mut() {
                 walk(item, path, t, marker);
             }
             path.pop();
-            sort_list(items, t.list_kind(path));
+            sort_list(items, t.list_kind(path.get()));
         }
         _ => {}
     }
 }
 
-fn redact(value: &mut Value, path: &mut Vec<String>, t: &TypeRules, marker: &str) {
+fn redact(value: &mut Value, path: &mut FieldPath, t: &TypeRules, marker: &str) {
     match value {
         Value::Object(map) => {
             for (k, child) in map.iter_mut() {
-                if t.secrets.matches(path, k) {
+                if t.secrets.matches(path.get(), k) {
                     if !child.is_null() {
                         *child = Value::String(marker.to_string());
                     }
                     continue;
                 }
-                path.push(k.clone());
+                path.push(k);
                 redact(child, path, t, marker);
                 path.pop();
             }
         }
         Value::Array(items) => {
-            path.push("*".into());
+            path.push("*");
             for item in items.iter_mut() {
                 redact(item, path, t, marker);
             }
