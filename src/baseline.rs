@@ -140,11 +140,12 @@ impl ReadBaseline {
         exclude: &diff::Exclusions<'_>,
     ) -> Result<Compared> {
         if let Body::Located(located) = &self.body {
-            if let Some((reduced, config_sha256)) = reduce(&self.text, located, normalized, bytes, rules) {
-                let (old, new) = reduced;
-                let drift = diff::diff(&old, &new, rules, exclude);
+            if let Some((lists, config_sha256)) = reduce(&self.text, located, normalized, bytes, rules) {
+                let drift = diff::diff_lists(&lists, rules, exclude);
                 let items = located.items.values().map(Vec::len).sum();
-                let parsed = old.resources.values().map(Vec::len).sum();
+                let parsed = lists.iter().map(|l| l.old.len()).sum();
+                // The parsed baseline items are freed off the critical path.
+                crate::fsutil::drop_later(lists.into_iter().map(|l| l.old).collect::<Vec<_>>());
                 return Ok(Compared {
                     drift,
                     info: BaselineInfo { config_sha256, ..self.info },
@@ -189,102 +190,119 @@ pub enum Comparison {
     },
 }
 
-/// The items of the baseline and of the snapshot that are not byte-identical, as two
-/// snapshots to diff, and the baseline's configuration digest; `None` when the shortcut
-/// cannot be taken (see [`ReadBaseline::compare`]).
-fn reduce(
+/// The items of the baseline and of the snapshot that are not byte-identical, per
+/// resource type (parsed and normalized from the baseline; borrowed from the snapshot), and
+/// the baseline's configuration digest; `None` when the shortcut cannot be taken (see
+/// [`ReadBaseline::compare`]).
+///
+/// Each baseline item is looked up among the snapshot's items of its type by a hash of its
+/// bytes with whitespace left out, and the bytes compared; the rest are parsed and
+/// normalized. Both steps run on every core. Equal bytes are equal values, so equal
+/// identities; with every identity present and unique on both sides, pairing the rest by
+/// identity is exactly what the diff of the whole would do.
+fn reduce<'s>(
     text: &str,
     located: &crate::snapshot::LocatedSnapshot,
-    normalized: &Snapshot,
+    normalized: &'s Snapshot,
     bytes: &crate::normalize::ItemBytes,
     rules: &PlatformRules,
-) -> Option<((Snapshot, Snapshot), String)> {
-    use std::collections::{BTreeMap, BTreeSet};
+) -> Option<(Vec<diff::TypeLists<'s>>, String)> {
+    use rayon::prelude::*;
+    use std::collections::{BTreeSet, HashMap};
     let head = &located.head;
     let mut digest = crate::normalize::DigestWriter::new(&head.metadata.platform, &head.metadata.tenant);
-    let mut old_items: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    let mut new_items: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    let empty_spans = Vec::new();
-    let empty_items = Vec::new();
-    let empty_bytes = Vec::new();
+    let mut out = Vec::new();
+    let (empty_spans, empty_bytes) = (Vec::new(), Vec::new());
     let mut types: Vec<&String> =
         located.items.keys().chain(normalized.resources.keys()).collect::<BTreeSet<_>>().into_iter().collect();
     types.sort_by(|a, b| canonical::compare_keys(a, b));
     for rtype in types {
         let t = rules.type_rules(rtype);
-        let in_baseline = located.items.contains_key(rtype);
         let spans = located.items.get(rtype).unwrap_or(&empty_spans);
-        let items = normalized.resources.get(rtype).unwrap_or(&empty_items);
+        let items: &'s [serde_json::Value] = normalized.resources.get(rtype).map(Vec::as_slice).unwrap_or(&[]);
         let item_bytes = bytes.get(rtype).unwrap_or(&empty_bytes);
         if item_bytes.len() != items.len() {
             return None;
         }
-        // The snapshot's items are in normalized order; every one must have an identity of
-        // its own for the walk below to pair items as the diff does.
-        let ids: Vec<String> = items.iter().map(|v| t.identity_of(v)).collect::<Option<_>>()?;
+        let ids: Vec<String> = items.par_iter().map(|v| t.identity_of(v)).collect::<Option<_>>()?;
         if ids.windows(2).any(|w| w[0] >= w[1]) {
             return None;
         }
+        let hashes: Vec<u64> = item_bytes.par_iter().map(|b| fnv1a(b.iter().copied())).collect();
+        let by_hash: HashMap<u64, usize> = hashes.into_iter().enumerate().map(|(i, h)| (h, i)).collect();
+        // Per baseline item: the snapshot item it is, or itself parsed and normalized with
+        // its identity and canonical bytes.
+        enum Found {
+            Same(usize),
+            Other(serde_json::Value, String, Vec<u8>),
+        }
+        let found: Vec<Option<Found>> = spans
+            .par_iter()
+            .map(|&(start, len)| {
+                let raw = text.get(start..start + len)?.as_bytes();
+                let hash = fnv1a(raw.iter().copied().filter(outside_whitespace()));
+                if let Some(&i) = by_hash.get(&hash) {
+                    if same_json(raw, &item_bytes[i]) {
+                        return Some(Found::Same(i));
+                    }
+                }
+                let mut item = crate::input::strict::parse_value(std::str::from_utf8(raw).ok()?).ok()?;
+                crate::normalize::normalize_item(&mut item, &t, &rules.redaction_marker);
+                let key = t.identity_of(&item)?;
+                let canonical = canonical::to_vec(&item);
+                Some(Found::Other(item, key, canonical))
+            })
+            .collect();
+        let in_baseline = located.items.contains_key(rtype);
         if in_baseline {
             digest.begin_type(rtype);
         }
-        let (old, new) = (old_items.entry(rtype.clone()).or_default(), new_items.entry(rtype.clone()).or_default());
-        let mut last: Option<String> = None;
-        let mut i = 0;
-        for &(start, len) in spans {
-            let raw = text.get(start..start + len)?;
-            if i < items.len() && same_json(raw.as_bytes(), &item_bytes[i]) {
-                // The baseline's item is the snapshot's: unchanged.
-                if last.as_ref().is_some_and(|l| *l >= ids[i]) {
-                    return None;
-                }
-                last = Some(ids[i].clone());
-                digest.item(&item_bytes[i]);
-                i += 1;
-                continue;
-            }
-            let mut item = crate::input::strict::parse_value(raw).ok()?;
-            crate::normalize::normalize_item(&mut item, &t, &rules.redaction_marker);
-            let key = t.identity_of(&item)?;
-            if last.as_ref().is_some_and(|l| *l >= key) {
+        let mut matched = vec![false; items.len()];
+        let mut last: Option<&str> = None;
+        for f in &found {
+            // In identity order, each once: the order the whole baseline normalizes to.
+            let key = match f.as_ref()? {
+                Found::Same(i) => ids[*i].as_str(),
+                Found::Other(_, key, _) => key.as_str(),
+            };
+            if last.is_some_and(|l| l >= key) {
                 return None;
             }
-            // Snapshot items before it are not in the baseline (or changed: the diff says).
-            while i < items.len() && ids[i] < key {
-                new.push(items[i].clone());
-                i += 1;
-            }
-            if i < items.len() && ids[i] == key {
-                new.push(items[i].clone());
-                i += 1;
-            }
-            digest.item(&canonical::to_vec(&item));
-            old.push(item);
             last = Some(key);
+            match f.as_ref()? {
+                Found::Same(i) => {
+                    matched[*i] = true;
+                    digest.item(&item_bytes[*i]);
+                }
+                Found::Other(_, _, canonical) => digest.item(canonical),
+            }
         }
-        new.extend(items[i..].iter().cloned());
         if in_baseline {
             digest.end_type();
         }
+        let old: Vec<serde_json::Value> = found
+            .into_iter()
+            .flatten()
+            .filter_map(|f| match f {
+                Found::Other(item, _, _) => Some(item),
+                Found::Same(_) => None,
+            })
+            .collect();
+        let new: Vec<&serde_json::Value> = items.iter().zip(&matched).filter(|(_, m)| !**m).map(|(v, _)| v).collect();
+        out.push(diff::TypeLists { rtype: rtype.clone(), old: old.into(), new });
     }
-    let part = |resources: BTreeMap<String, Vec<serde_json::Value>>, of: &Snapshot| Snapshot {
-        format: of.format.clone(),
-        metadata: of.metadata.clone(),
-        resources,
-        extra: BTreeMap::new(),
-    };
-    // A type the baseline does not have is not a type with no items: keep only its own.
-    old_items.retain(|k, _| located.items.contains_key(k));
-    new_items.retain(|k, _| normalized.resources.contains_key(k));
-    Some(((part(old_items, head), part(new_items, normalized)), digest.finish()))
+    Some((out, digest.finish()))
 }
 
-/// Whether `text` (a valid JSON value) is the JSON whose canonical compact bytes are
-/// `compact`, whitespace between tokens aside. Whitespace outside strings separates tokens
-/// and never joins them in valid JSON, so equal bytes mean equal values.
-fn same_json(text: &[u8], compact: &[u8]) -> bool {
-    let (mut j, mut in_string, mut escaped) = (0, false, false);
-    for &b in text {
+/// FNV-1a over `bytes`: a fast hash to find an item by its bytes (equality is then checked).
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// A filter that keeps the bytes of a JSON text that are not whitespace between tokens.
+fn outside_whitespace() -> impl FnMut(&u8) -> bool {
+    let (mut in_string, mut escaped) = (false, false);
+    move |&b| {
         if in_string {
             if escaped {
                 escaped = false;
@@ -293,17 +311,23 @@ fn same_json(text: &[u8], compact: &[u8]) -> bool {
             } else if b == b'"' {
                 in_string = false;
             }
+            true
         } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            continue;
-        } else if b == b'"' {
-            in_string = true;
+            false
+        } else {
+            if b == b'"' {
+                in_string = true;
+            }
+            true
         }
-        if compact.get(j) != Some(&b) {
-            return false;
-        }
-        j += 1;
     }
-    j == compact.len()
+}
+
+/// Whether `text` (a valid JSON value) is the JSON whose canonical compact bytes are
+/// `compact`, whitespace between tokens aside. Whitespace outside strings separates tokens
+/// and never joins them in valid JSON, so equal bytes mean equal values.
+fn same_json(text: &[u8], compact: &[u8]) -> bool {
+    text.iter().copied().filter(outside_whitespace()).eq(compact.iter().copied())
 }
 
 /// Reads and parses a baseline and looks up its provenance.

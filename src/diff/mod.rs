@@ -55,42 +55,88 @@ pub struct Change {
 /// Items to leave out of the diff, per resource type (quarantined identities).
 pub type Exclusions<'a> = BTreeMap<&'a str, HashSet<&'a str>>;
 
+/// The items of one resource type on both sides of a diff.
+pub struct TypeLists<'a> {
+    /// The resource type.
+    pub rtype: String,
+    /// The baseline's items (owned: parsed for the diff).
+    pub old: Box<[Value]>,
+    /// The snapshot's items.
+    pub new: Vec<&'a Value>,
+}
+
 /// Compares two normalized snapshots of one platform. Items whose identity is in
 /// `exclude` are skipped on both sides.
 pub fn diff(baseline: &Snapshot, current: &Snapshot, rules: &PlatformRules, exclude: &Exclusions<'_>) -> Vec<Change> {
-    let mut out = Vec::new();
     let types: BTreeSet<&String> = baseline.resources.keys().chain(current.resources.keys()).collect();
     let empty = Vec::new();
-    for rtype in types {
+    let lists: Vec<(&str, Vec<&Value>, Vec<&Value>)> = types
+        .into_iter()
+        .map(|rtype| {
+            let old = baseline.resources.get(rtype).unwrap_or(&empty).iter().collect();
+            let new = current.resources.get(rtype).unwrap_or(&empty).iter().collect();
+            (rtype.as_str(), old, new)
+        })
+        .collect();
+    diff_typed(lists, rules, exclude)
+}
+
+/// [`diff`] over the items of each type given as lists (types in name order, items in
+/// normalized order).
+pub fn diff_lists(lists: &[TypeLists<'_>], rules: &PlatformRules, exclude: &Exclusions<'_>) -> Vec<Change> {
+    let mut lists: Vec<&TypeLists<'_>> = lists.iter().collect();
+    lists.sort_by(|a, b| a.rtype.cmp(&b.rtype));
+    diff_typed(
+        lists.into_iter().map(|l| (l.rtype.as_str(), l.old.iter().collect(), l.new.clone())).collect(),
+        rules,
+        exclude,
+    )
+}
+
+fn diff_typed(
+    lists: Vec<(&str, Vec<&Value>, Vec<&Value>)>,
+    rules: &PlatformRules,
+    exclude: &Exclusions<'_>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (rtype, old, new) in lists {
         let t = rules.type_rules(rtype);
-        let skip = exclude.get(rtype.as_str());
-        let old = index_items(baseline.resources.get(rtype).unwrap_or(&empty), &t, skip);
-        let new = index_items(current.resources.get(rtype).unwrap_or(&empty), &t, skip);
-        let ids: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-        for id in ids {
-            let mut ctx = Ctx { rtype, id, name: None, t: &t, out: &mut out };
-            match (old.get(id), new.get(id)) {
-                (None, Some(n)) => ctx.record(ChangeKind::Added, String::new(), None, Some(n)),
-                (Some(o), None) => ctx.record(ChangeKind::Removed, String::new(), Some(o), None),
-                // Most items are unchanged: a plain equality check settles them.
-                (Some(o), Some(n)) if o == n => {}
-                (Some(o), Some(n)) => {
-                    ctx.name = t.name_of(n).or_else(|| t.name_of(o));
-                    let mut generic = Vec::new();
-                    ctx.value(o, n, &mut generic, String::new());
+        let skip = exclude.get(rtype);
+        let old = index_items(&old, &t, skip);
+        let new = index_items(&new, &t, skip);
+        let ids: Vec<&String> = old.keys().chain(new.keys()).collect::<BTreeSet<_>>().into_iter().collect();
+        // Items are compared independently, on every core; their records keep identity order.
+        use rayon::prelude::*;
+        let per_item: Vec<Vec<Change>> = ids
+            .par_iter()
+            .map(|id| {
+                let mut records = Vec::new();
+                let mut ctx = Ctx { rtype, id, name: None, t: &t, out: &mut records };
+                match (old.get(*id), new.get(*id)) {
+                    (None, Some(n)) => ctx.record(ChangeKind::Added, String::new(), None, Some(n)),
+                    (Some(o), None) => ctx.record(ChangeKind::Removed, String::new(), Some(o), None),
+                    // Most items are unchanged: a plain equality check settles them.
+                    (Some(o), Some(n)) if o == n => {}
+                    (Some(o), Some(n)) => {
+                        ctx.name = t.name_of(n).or_else(|| t.name_of(o));
+                        let mut generic = Vec::new();
+                        ctx.value(o, n, &mut generic, String::new());
+                    }
+                    (None, None) => {}
                 }
-                (None, None) => {}
-            }
-        }
+                records
+            })
+            .collect();
+        out.extend(per_item.into_iter().flatten());
     }
     out
 }
 
-fn index_items<'v>(items: &'v [Value], t: &TypeRules, skip: Option<&HashSet<&str>>) -> BTreeMap<String, &'v Value> {
+fn index_items<'v>(items: &[&'v Value], t: &TypeRules, skip: Option<&HashSet<&str>>) -> BTreeMap<String, &'v Value> {
     items
         .iter()
         .enumerate()
-        .map(|(i, v)| (t.identity_of(v).unwrap_or_else(|| format!("#{i}")), v))
+        .map(|(i, v)| (t.identity_of(v).unwrap_or_else(|| format!("#{i}")), *v))
         .filter(|(id, _)| !skip.is_some_and(|s| s.contains(id.as_str())))
         .collect()
 }
@@ -151,15 +197,22 @@ impl Ctx<'_> {
         }
     }
 
-    fn map_list(&mut self, o: &[Value], n: &[Value], key: &[String], generic: &mut Vec<String>, pointer: &str) {
-        let index = |items: &[Value]| -> BTreeMap<String, Value> {
+    fn map_list<'v>(
+        &mut self,
+        o: &'v [Value],
+        n: &'v [Value],
+        key: &[String],
+        generic: &mut Vec<String>,
+        pointer: &str,
+    ) {
+        let index = |items: &'v [Value]| -> BTreeMap<String, &'v Value> {
             items
                 .iter()
                 .map(|v| {
                     (
                         member_key(v, key)
                             .unwrap_or_else(|| String::from_utf8_lossy(&crate::canonical::to_vec(v)).into_owned()),
-                        v.clone(),
+                        v,
                     )
                 })
                 .collect()
@@ -169,19 +222,19 @@ impl Ctx<'_> {
         for k in keys {
             let p = format!("{pointer}/{}", escape(k));
             match (om.get(k), nm.get(k)) {
-                (None, Some(nv)) => self.record(ChangeKind::Added, p, None, Some(nv)),
-                (Some(ov), None) => self.record(ChangeKind::Removed, p, Some(ov), None),
+                (None, Some(nv)) => self.record(ChangeKind::Added, p, None, Some(*nv)),
+                (Some(ov), None) => self.record(ChangeKind::Removed, p, Some(*ov), None),
                 (Some(ov), Some(nv)) if ov != nv => self.value(ov, nv, generic, p),
                 _ => {}
             }
         }
     }
 
-    fn set_list(&mut self, o: &[Value], n: &[Value], pointer: &str) {
-        let count = |items: &[Value]| {
-            let mut m: BTreeMap<Vec<u8>, (usize, Value)> = BTreeMap::new();
+    fn set_list<'v>(&mut self, o: &'v [Value], n: &'v [Value], pointer: &str) {
+        let count = |items: &'v [Value]| {
+            let mut m: BTreeMap<Vec<u8>, (usize, &'v Value)> = BTreeMap::new();
             for v in items {
-                m.entry(crate::canonical::to_vec(v)).or_insert((0, v.clone())).0 += 1;
+                m.entry(crate::canonical::to_vec(v)).or_insert((0, v)).0 += 1;
             }
             m
         };

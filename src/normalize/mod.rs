@@ -17,7 +17,9 @@ pub fn normalize(mut snapshot: Snapshot, rules: &PlatformRules) -> Snapshot {
     for (rtype, items) in snapshot.resources.iter_mut() {
         let t = rules.type_rules(rtype);
         // Items are independent: normalized on every core.
-        items.par_iter_mut().for_each_init(FieldPath::default, |path, item| walk(item, path, &t, &rules.redaction_marker));
+        items
+            .par_iter_mut()
+            .for_each_init(FieldPath::default, |path, item| walk(item, path, &t, &rules.redaction_marker));
         sort_items(items, &t);
     }
     snapshot
