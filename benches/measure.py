@@ -83,6 +83,8 @@ def main():
 
 
 PEER_SIZES = os.environ.get("BENCH_PEER", "2000").split(",")
+# OPA alone takes minutes at 50k users (about 2 min on the bench machine): larger sizes only on request.
+OPA_SIZES = os.environ.get("BENCH_OPA", "2000,50000").split(",")
 DEPS = "target/bench-deps"
 OPA = "target/test-deps/opa"
 
@@ -122,6 +124,34 @@ def peer(out_dir, sizes):
             print("|  | peer stages: %s |" % ", ".join("%s %.0f ms" % kv for kv in r["stages_ms"].items()))
 
 
+def heavy(out_dir, sizes):
+    """The findings-heavy case: every user of the re-collection granted one more role, so each
+    is a drift record and a finding (the pack run the report and renderers must keep up with)."""
+    print()
+    print("| users, every user changed | check wall | findings | drift records | policy evaluation | report | render+write | report + render share |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        snap = "%s/tenant-%s.heavy.json" % (out_dir, n)
+        base = "%s/baseline-%s.json" % (out_dir, n)
+        out = "%s/out-heavy-%s" % (out_dir, n)
+        check = [BIN, "check", snap, "--baseline", base, "--format", "json", "--out", out, "--timings"]
+        walls, stages = [], {}
+        for _ in range(RUNS):
+            wall, _, err = run(check)
+            walls.append(wall * 1000)
+            for m in re.finditer(r"timing (.+?)\s+([\d.]+) ms", err):
+                stages.setdefault(m.group(1).strip(), []).append(float(m.group(2)))
+        with open(out + "/report.json") as f:
+            report = json.load(f)
+        med = {k: statistics.median(v) for k, v in stages.items()}
+        wall = statistics.median(walls)
+        tail = med.get("report", 0) + med.get("render+write", 0)
+        print("| %s | %.0f ms | %d | %d | %.0f ms | %.0f ms | %.0f ms | %.0f %% |" % (
+            n, wall, len(report["findings"]), len(report["drift"]), med.get("policy evaluation", 0),
+            med.get("report", 0), med.get("render+write", 0), 100 * tail / wall))
+
+
 if __name__ == "__main__":
     main()
-    peer(sys.argv[1], sys.argv[2:])
+    heavy(sys.argv[1], [n for n in sys.argv[2:] if n in os.environ.get("BENCH_HEAVY", "50000").split(",")])
+    peer(sys.argv[1], [n for n in sys.argv[2:] if n in PEER_SIZES or n in OPA_SIZES])

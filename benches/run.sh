@@ -6,6 +6,8 @@
 #   bash benches/run.sh                 # 2k, 50k and 200k users
 #   bash benches/run.sh 2000 50000      # chosen sizes
 #   BENCH_PEER=2000,50000 bash benches/run.sh 2000 50000   # the scripted peer at these sizes
+#   BENCH_OPA=2000,50000   real OPA alone at these sizes (default; OPA takes minutes at 50k)
+#   BENCH_HEAVY=50000      the findings-heavy case (every user changed) at these sizes
 #
 # Beside driftgate it runs a scripted peer (benches/peer.py: jsonschema, deepdiff and real
 # OPA, what a team would write from the docs) on the same tenant, baseline and pack, and
@@ -22,7 +24,7 @@ cargo build --release --quiet --bin driftgate --example gen_tenant --example flo
 out=target/bench
 mkdir -p "$out"
 for n in "${sizes[@]}"; do
-    [ -s "$out/tenant-$n.json" ] || "$target"/release/examples/gen_tenant "$n" "$out"
+    [ -s "$out/tenant-$n.heavy.json" ] || "$target"/release/examples/gen_tenant "$n" "$out"
     [ -s "$out/baseline-$n.json" ] ||
         "$target"/release/driftgate baseline update "$out/tenant-$n.json" --baseline "$out/baseline-$n.json" >/dev/null
 done

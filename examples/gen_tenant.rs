@@ -4,7 +4,9 @@
 //! order) plus a known set of real changes.
 //!
 //! cargo run --release --example gen_tenant -- USERS OUT_DIR
-//! writes OUT_DIR/tenant-USERS.json and OUT_DIR/tenant-USERS.recollected.json
+//! writes OUT_DIR/tenant-USERS.json, OUT_DIR/tenant-USERS.recollected.json and
+//! OUT_DIR/tenant-USERS.heavy.json (the re-collection with every user granted one more role:
+//! a change and a finding per user, for the findings-heavy case).
 
 #[path = "../tests/support/tenant.rs"]
 #[allow(dead_code)]
@@ -29,4 +31,11 @@ fn main() {
     };
     write(format!("tenant-{users}.json"), &doc);
     write(format!("tenant-{users}.recollected.json"), &again);
+    let mut heavy = again;
+    for u in heavy["resources"]["users"].as_array_mut().expect("users") {
+        if let Some(roles) = u["authorization"]["roles"].as_array_mut() {
+            roles.push(serde_json::json!({"id": "42f2dc05-873f-4bd0-a608-0f174c96d8e2", "name": "Queue Supervisor"}));
+        }
+    }
+    write(format!("tenant-{users}.heavy.json"), &heavy);
 }
