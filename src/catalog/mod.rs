@@ -106,9 +106,6 @@ pub struct PlatformRules {
     pub redaction_marker: String,
     types: BTreeMap<String, TypeRules>,
     default_type: TypeRules,
-    /// SHA-256 of this driftgate's version and the catalog text the rules came from: two
-    /// rule sets with one fingerprint normalize alike (a baseline index records it).
-    pub fingerprint: String,
 }
 
 impl PlatformRules {
@@ -309,15 +306,7 @@ fn compile_file(origin: &str, text: &str) -> Result<PlatformRules> {
         lists: BTreeMap::new(),
     };
     let default_type = build("*", &default_spec, false)?;
-    let fingerprint =
-        crate::canonical::sha256_hex(format!("driftgate {}\n{text}", env!("CARGO_PKG_VERSION")).as_bytes());
-    Ok(PlatformRules {
-        platform: file.platform,
-        redaction_marker: file.redaction_marker,
-        types,
-        default_type,
-        fingerprint,
-    })
+    Ok(PlatformRules { platform: file.platform, redaction_marker: file.redaction_marker, types, default_type })
 }
 
 #[cfg(test)]
