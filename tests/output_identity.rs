@@ -50,9 +50,12 @@ fn check(snap: &Path, base: &Path, dir: &Path) -> (String, Vec<String>, Option<C
     let mut report = run.report;
     report.baseline.as_mut().unwrap().git = None;
     let file_sha = report.baseline.as_ref().unwrap().sha256.clone();
-    // The bundle's hash echoes the policy files' bytes, not what the check found: an edit to
+    // The bundle's hashes echo the policy files' bytes, not what the check found: an edit to
     // the pack that finds the same is no change here.
     report.policy_bundle.sha256 = "[bundle sha256]".into();
+    for f in &mut report.policy_bundle.files {
+        f.sha256 = "[file sha256]".into();
+    }
     let json: Value = serde_json::from_str(&renderer("json").unwrap().render(&report)).unwrap();
     let counts = format!(
         "{} finding(s), {} drift record(s), {} quarantined, {} waived, gate {}",
