@@ -18,14 +18,18 @@ import rego.v1
 deny_unapproved_change contains finding if {
 	lib.applies
 	some d in data.driftgate.drift
-	d.resource_type in lib.setting("controlled_types")
+	d.resource_type in controlled_types
+	name := label(d)
 	finding := {
-		"msg": sprintf("unapproved change to %s %q: %s%s", [d.resource_type, label(d), d.change, at(d.path)]),
-		"resource": {"type": d.resource_type, "id": d.resource_id, "name": label(d)},
+		"msg": sprintf("unapproved change to %s %q: %s%s", [d.resource_type, name, d.change, at(d.path)]),
+		"resource": {"type": d.resource_type, "id": d.resource_id, "name": name},
 		"path": d.path,
 		"change": d.change,
 	}
 }
+
+# The resource types whose drift is a change to approve, read once rather than per record.
+controlled_types := lib.setting("controlled_types")
 
 label(d) := d.resource_name if {
 	is_string(d.resource_name)
