@@ -79,13 +79,16 @@ fn apply(doc: &mut Value, changes: &[Change]) {
             }
             (Change::Grant(i), Some(u)) if !u.is_empty() => {
                 let n = u.len();
-                u[i % n]["authorization"]["roles"].as_array_mut().unwrap().push(json!({"id": "role-9"}));
+                if let Some(roles) = u[i % n]["authorization"]["roles"].as_array_mut() {
+                    roles.push(json!({"id": "role-9"}));
+                }
             }
             (Change::Remove(i), Some(u)) if !u.is_empty() => {
                 let n = u.len();
                 u.remove(i % n);
             }
-            (Change::Add(i), Some(u)) => u.push(json!({"id": format!("new-{i}"), "name": "New", "state": "active"})),
+            (Change::Add(i), Some(u)) => u.push(json!({"id": format!("new-{i}"), "name": "New", "state": "active",
+                                                       "authorization": {"roles": []}})),
             (Change::Noise(i), Some(u)) if !u.is_empty() => {
                 let n = u.len();
                 u[i % n]["version"] = json!(i % 1000);
@@ -118,7 +121,11 @@ fn compare(base_text: &str, current: &Value) -> (Vec<driftgate::diff::Change>, S
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: if std::env::var_os("CI").is_some() { 64 } else { 32 }, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok())
+            .unwrap_or(if std::env::var_os("CI").is_some() { 64 } else { 32 }),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_byte_comparison_is_the_whole_diff(users in 0usize..40, seed in any::<u64>(),
