@@ -114,7 +114,11 @@ impl ReadBaseline {
     pub fn normalize(self, rules: &PlatformRules) -> Result<Baseline> {
         let snapshot = match self.body {
             Body::Parsed(s) => s,
-            Body::Located(_) => Snapshot::from_json_text(&PathBuf::from(&self.info.source), &self.text)?,
+            Body::Located(located) => match located.parse(&self.text) {
+                Some(s) => s,
+                // Not reached for a text the locator took; the parser then names the problem.
+                None => Snapshot::from_json_text(&PathBuf::from(&self.info.source), &self.text)?,
+            },
         };
         let normalized = normalize(snapshot, rules);
         let config_sha256 = configuration_digest(&normalized);

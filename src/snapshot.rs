@@ -39,6 +39,23 @@ pub struct LocatedSnapshot {
     pub items: BTreeMap<String, Vec<(usize, usize)>>,
 }
 
+impl LocatedSnapshot {
+    /// The whole snapshot: the located items of `text` (the text they were located in)
+    /// parsed strictly, on every core; `None` if one does not parse.
+    pub fn parse(&self, text: &str) -> Option<Snapshot> {
+        use rayon::prelude::*;
+        let mut snapshot = self.head.clone();
+        for (rtype, spans) in &self.items {
+            let items: Option<Vec<Value>> = spans
+                .par_iter()
+                .map(|&(start, len)| input::strict::parse_value(text.get(start..start + len)?).ok())
+                .collect();
+            snapshot.resources.insert(rtype.clone(), items?);
+        }
+        Some(snapshot)
+    }
+}
+
 /// Snapshot metadata. `platform` and `tenant` are required; the rest is recorded when known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
@@ -116,16 +133,7 @@ impl Snapshot {
     /// the items parsed on every core; `None` for anything but a valid snapshot, which the
     /// sequential parse then reads (or names the problem of).
     fn parse_in_parallel(path: &Path, text: &str) -> Option<Snapshot> {
-        use rayon::prelude::*;
-        let located = input::strict::locate(text)?;
-        let mut snapshot = Self::head_of(&located)?;
-        for (rtype, raws) in &located.resources {
-            let items: Option<Vec<Value>> =
-                raws.par_iter().map(|raw| input::strict::parse_value(raw.get()).ok()).collect();
-            snapshot.resources.insert(rtype.clone(), items?);
-        }
-        snapshot.validate(path).ok()?;
-        Some(snapshot)
+        Self::locate_items(path, text)?.parse(text)
     }
 
     /// The tenant a snapshot's text names (`metadata.tenant`), read without building the
@@ -198,6 +206,17 @@ impl Snapshot {
             }
         }
         Ok(())
+    }
+
+    /// The snapshot without its items: the same format, metadata and other keys, and no
+    /// resource types.
+    pub fn without_resources(&self) -> Snapshot {
+        Snapshot {
+            format: self.format.clone(),
+            metadata: self.metadata.clone(),
+            resources: BTreeMap::new(),
+            extra: self.extra.clone(),
+        }
     }
 
     /// The snapshot as a JSON value (the policy engine's `input`).

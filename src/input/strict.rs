@@ -18,6 +18,21 @@ const EXACT_LIMIT: f64 = 18_446_744_073_709_551_616.0;
 /// The prefix of the message for a repeated key (diagnostics widen its span to the key).
 pub(crate) const DUPLICATE_KEY: &str = "duplicate key ";
 
+/// The error for `key` given twice in one object.
+fn duplicate<E: de::Error>(key: &str) -> E {
+    E::custom(format!("{DUPLICATE_KEY}{key:?}: the object names it twice"))
+}
+
+/// Refuses a number serde_json could not keep exactly (it reached us as a double).
+fn exact<E: de::Error>(v: f64) -> Result<(), E> {
+    if v.abs() >= EXACT_LIMIT {
+        return Err(E::custom(
+            "a number of magnitude 2^64 or more cannot be kept exactly (it would be rounded to a double)",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a whole JSON document for repeated keys and numbers that cannot be kept exactly;
 /// returns the top-level `"format"` string, when the document is an object that has one.
 pub fn check(text: &str) -> Result<Option<String>, serde_json::Error> {
@@ -89,7 +104,7 @@ impl<'de> Visitor<'de> for TopSeed {
         let mut had_resources = false;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if !seen.insert(key.clone()) {
-                return Err(de::Error::custom(format!("{DUPLICATE_KEY}{:?}", key.as_ref())));
+                return Err(duplicate(&key));
             }
             if key == "resources" {
                 out.resources = map.next_value_seed(ResourcesSeed)?;
@@ -131,7 +146,7 @@ impl<'de> Visitor<'de> for ResourcesSeed {
         let mut out = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if !seen.insert(key.clone()) {
-                return Err(de::Error::custom(format!("{DUPLICATE_KEY}{:?}", key.as_ref())));
+                return Err(duplicate(&key));
             }
             let items: Vec<&'de serde_json::value::RawValue> = map.next_value()?;
             out.push((key.into_owned(), items));
@@ -172,9 +187,7 @@ impl<'de> Visitor<'de> for StrictValue {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        if v.abs() >= EXACT_LIMIT {
-            return Err(E::custom("a number of magnitude 2^64 or more"));
-        }
+        exact(v)?;
         Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
     }
 
@@ -201,10 +214,11 @@ impl<'de> Visitor<'de> for StrictValue {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(StrictValue)?;
-            if out.insert(key, value).is_some() {
-                return Err(de::Error::custom(DUPLICATE_KEY));
+            if out.contains_key(&key) {
+                return Err(duplicate(&key));
             }
+            let value = map.next_value_seed(StrictValue)?;
+            out.insert(key, value);
         }
         Ok(serde_json::Value::Object(out))
     }
@@ -246,11 +260,7 @@ impl<'de> Visitor<'de> for Walk {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        if v.abs() >= EXACT_LIMIT {
-            return Err(E::custom(
-                "a number of magnitude 2^64 or more cannot be kept exactly (it would be rounded to a double)",
-            ));
-        }
+        exact(v)?;
         Ok(None)
     }
 
@@ -273,7 +283,7 @@ impl<'de> Visitor<'de> for Walk {
         let mut format = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if !seen.insert(key.clone()) {
-                return Err(de::Error::custom(format!("{DUPLICATE_KEY}{:?}: the object names it twice", key.as_ref())));
+                return Err(duplicate(&key));
             }
             let want = self.top && key == "format";
             let value = map.next_value_seed(Walk { top: false, want_string: want })?;

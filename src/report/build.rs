@@ -373,12 +373,7 @@ impl<'a> ResourceIndex<'a> {
     fn new(normalized: &'a Snapshot, catalog: &'a PlatformRules) -> Self {
         // Everything but the resources, to find the line the resources start on without
         // copying the whole snapshot into one JSON tree.
-        let head = Snapshot {
-            format: normalized.format.clone(),
-            metadata: normalized.metadata.clone(),
-            resources: BTreeMap::new(),
-            extra: normalized.extra.clone(),
-        };
+        let head = normalized.without_resources();
         let resources_line = canonical::pretty_line_of(&head.to_value(), 1, &["resources".into()]);
         ResourceIndex { snapshot: normalized, resources_line, catalog, cache: Default::default() }
     }

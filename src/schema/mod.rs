@@ -176,12 +176,7 @@ pub fn gate(normalized: &Snapshot, registry: &SchemaRegistry, rules: &PlatformRu
     }
     // Only when something was refused is a copy without it made.
     let filtered = (!refused.is_empty()).then(|| {
-        let mut copy = Snapshot {
-            format: normalized.format.clone(),
-            metadata: normalized.metadata.clone(),
-            resources: BTreeMap::new(),
-            extra: normalized.extra.clone(),
-        };
+        let mut copy = normalized.without_resources();
         for (rtype, items) in &normalized.resources {
             let out = match refused.get(rtype.as_str()) {
                 None => items.clone(),
