@@ -197,6 +197,10 @@ fn a_key_given_twice_is_refused_in_snapshots_baselines_and_configs() {
     assert!(err.contains("duplicate key \"multifactorAuthenticationRequired\""), "{err}");
     let out = driftgate().args(["check", APPROVED, "--baseline"]).arg(&snap).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    // The baseline's items are only located when it is read; the one holding the key twice
+    // differs from the snapshot's, so it is parsed, and refused with the same diagnostic.
+    assert!(stderr_of(&out).contains("duplicate key \"multifactorAuthenticationRequired\""), "{}", stderr_of(&out));
+    assert!(out.stdout.is_empty(), "no report for a refused baseline");
     for cmd in [&["normalize"][..], &["baseline", "update"]] {
         let mut c = driftgate();
         c.args(cmd).arg(&snap);
