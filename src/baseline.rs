@@ -399,6 +399,18 @@ pub fn render(normalized: &Snapshot) -> String {
     canonical::to_pretty(&normalized.to_value())
 }
 
+/// When the commit a baseline's content comes from was made (its committer date), looked up
+/// in the git repository of the baseline file (or of the current directory, for `git:` sources).
+pub fn commit_time(info: &BaselineInfo) -> Option<time::OffsetDateTime> {
+    let commit = info.git.as_ref()?.commit.as_ref()?;
+    let dir = match BaselineSource::parse(&info.source).ok()? {
+        BaselineSource::Path(p) => p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
+        BaselineSource::Git { .. } => PathBuf::from("."),
+    };
+    let out = git(Some(&dir), &["show", "-s", "--format=%cI", "--end-of-options", commit]).ok()?;
+    time::OffsetDateTime::parse(out.trim(), &time::format_description::well_known::Rfc3339).ok()
+}
+
 fn work_tree_info(file: &Path) -> Option<GitInfo> {
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = file.file_name()?.to_string_lossy().into_owned();

@@ -59,6 +59,21 @@ pub struct CheckOptions {
     pub keep_raw: bool,
     /// Keep exactly what the policies saw in [`CheckRun::policy_input`] (`--dump-input`).
     pub keep_policy_input: bool,
+    /// The evidence store whose audit stream attributes the drift (`--audit-store`: a
+    /// directory or `s3://bucket/prefix`).
+    pub audit_store: Option<String>,
+    /// S3 settings for [`CheckOptions::audit_store`].
+    pub audit_s3: crate::jobs::S3Overrides,
+    /// The key the audit batches must be signed with (default: the store's `driftgate.pub`).
+    pub audit_public_key: Option<crate::evidence::PublicKey>,
+}
+
+/// An audit archive already open (the daily job's own store), to attribute the drift with.
+pub struct AuditArchive<'a> {
+    /// The store holding `<tenant>.audit/`.
+    pub store: &'a dyn crate::evidence::store::Store,
+    /// The key its batches must be signed with.
+    pub trust: crate::audit::archive::Trust,
 }
 
 impl CheckOptions {
@@ -78,6 +93,9 @@ impl CheckOptions {
             collected: None,
             keep_raw: true,
             keep_policy_input: false,
+            audit_store: None,
+            audit_s3: Default::default(),
+            audit_public_key: None,
         }
     }
 }
@@ -197,8 +215,23 @@ fn read_baseline(opts: &CheckOptions, text: &str, tenant: Option<&str>) -> Resul
     }
 }
 
-/// Runs the check.
+/// Runs the check (attributing the drift from [`CheckOptions::audit_store`] when given).
 pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
+    match &opts.audit_store {
+        Some(url) => {
+            let store = crate::jobs::open_store_url(url, None, &opts.audit_s3)?;
+            let trust = match &opts.audit_public_key {
+                Some(k) => crate::audit::archive::Trust::Pinned(k.clone()),
+                None => crate::audit::archive::Trust::Store,
+            };
+            run_check_with(opts, Some(AuditArchive { store: store.as_ref(), trust }))
+        }
+        None => run_check_with(opts, None),
+    }
+}
+
+/// Runs the check, attributing the drift from `audit` when given.
+pub fn run_check_with(opts: &CheckOptions, audit: Option<AuditArchive<'_>>) -> Result<CheckRun> {
     let started = OffsetDateTime::now_utc();
     let mut watch = Stopwatch::new();
     // The baseline is read beside the snapshot: neither needs the other.
@@ -288,6 +321,7 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         || timed(|| gate(&normalized, &registry, rules)),
     );
     let accepted = gated.accepted(&normalized);
+    let baseline_collected = baseline.as_ref().map(|b| b.metadata().collected_at.clone());
     let ((compared, diff_time), (input, input_time)) = rayon::join(
         || {
             timed(|| match baseline {
@@ -297,9 +331,25 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         },
         || timed(|| input_of(accepted)),
     );
-    let (drift, baseline, baseline_comparison) = match compared? {
+    let (mut drift, baseline, baseline_comparison) = match compared? {
         Some(c) => (c.drift, Some(c.info), Some(c.how)),
         None => (Vec::new(), None, None),
+    };
+    let attribution = match (&audit, &baseline, baseline_collected.flatten(), &normalized.metadata.collected_at) {
+        (Some(a), Some(b), Some(from), Some(to)) if !drift.is_empty() => {
+            let t0 = std::time::Instant::now();
+            let summary = attribute(a, b, (&from, to), &normalized, rules, &mut drift)?;
+            watch.overlapped(&[("attribution", t0.elapsed())]);
+            Some(summary)
+        }
+        // Without both collection times there is no window: nothing is claimed.
+        (Some(_), Some(_), ..) => {
+            for c in &mut drift {
+                c.attribution = Some("not_covered".into());
+            }
+            None
+        }
+        _ => None,
     };
     crate::fsutil::drop_later(item_bytes);
     watch.overlapped(&[
@@ -371,9 +421,52 @@ pub fn run_check(opts: &CheckOptions) -> Result<CheckRun> {
         run_context,
         normalized: &normalized,
     });
+    report.attribution = attribution;
     report.run.finished_at = crate::clock::rfc3339(OffsetDateTime::now_utc());
     watch.lap("report");
     Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages, policy_input, baseline_comparison })
+}
+
+/// Attributes `drift` from the audit archive, over the window from the baseline's approval
+/// to the snapshot's collection.
+fn attribute(
+    audit: &AuditArchive<'_>,
+    baseline: &report::BaselineInfo,
+    (baseline_collected, snapshot_collected): (&str, &str),
+    normalized: &Snapshot,
+    rules: &crate::catalog::PlatformRules,
+    drift: &mut [crate::diff::Change],
+) -> Result<crate::audit::attribution::AttributionSummary> {
+    use crate::audit::attribution::{Subjects, Window};
+    let time = |s: &str, what: &str| {
+        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|e| Error::Usage {
+            message: format!("{what} collected_at {s:?} is not an RFC 3339 time ({e}): the drift cannot be attributed"),
+            help: None,
+        })
+    };
+    let window = Window::new(
+        time(baseline_collected, "the baseline's")?,
+        baseline::commit_time(baseline),
+        time(snapshot_collected, "the snapshot's")?,
+    );
+    let mut subjects = Subjects::default();
+    if let Some(users) = normalized.resources.get("users") {
+        let t = rules.type_rules("users");
+        for u in users {
+            if let (Some(id), Some(name)) = (t.identity_of(u), t.name_of(u)) {
+                subjects.names.insert(id, name);
+            }
+        }
+    }
+    subjects.singletons = rules.declared_types().filter(|t| t.singleton).map(|t| t.name.clone()).collect();
+    subjects.organization = normalized
+        .resources
+        .get("organization")
+        .and_then(|o| o.first())
+        .and_then(|o| o.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    crate::audit::attribution::attribute(audit.store, &normalized.metadata.tenant, &audit.trust, window, &subjects, drift)
 }
 
 /// Merges `add` into `data` as a data document is built from several files: objects key by

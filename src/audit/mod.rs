@@ -6,8 +6,11 @@
 //! move. A crash anywhere loses nothing (the checkpoint has not moved) and duplicates nothing
 //! (the next pull drops what the stored batches already hold).
 
+pub mod archive;
+pub mod attribution;
 pub mod mask;
 pub mod query;
+pub mod search;
 
 use crate::alert::AlertConfig;
 use crate::canonical;

@@ -58,6 +58,16 @@ pub struct CheckArgs {
     /// (`opa eval`).
     #[arg(long, value_name = "DIR")]
     dump_input: Option<PathBuf>,
+    /// Attribute each drift record to the audit events archived in this evidence store's
+    /// `<tenant>.audit/` stream (a directory or s3://bucket/prefix): `changed_by`,
+    /// `unattributed`, or `attribution: not_covered`.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    audit_store: Option<String>,
+    /// The key the audit batches must be signed with (default: the audit store's driftgate.pub).
+    #[arg(long, value_name = "FILE", requires = "audit_store")]
+    audit_public_key: Option<PathBuf>,
+    #[command(flatten)]
+    s3: super::evidence::S3Flags,
 }
 
 pub fn run(a: CheckArgs) -> Result<ExitCode> {
@@ -84,7 +94,21 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         collected: None,
         keep_raw: false,
         keep_policy_input: a.dump_input.is_some(),
+        audit_store: a.audit_store.clone(),
+        audit_s3: a.s3.overrides(),
+        audit_public_key: match &a.audit_public_key {
+            Some(p) => Some(driftgate::evidence::PublicKey::parse(&driftgate::input::read_text(p)?, &p.display().to_string())?),
+            None => None,
+        },
     };
+    if let Some(dir) = a.audit_store.as_deref().filter(|s| !s.starts_with("s3://")) {
+        if !PathBuf::from(dir).is_dir() {
+            return Err(driftgate::Error::Usage {
+                message: format!("--audit-store {dir} is not a directory"),
+                help: Some("give the evidence store whose <tenant>.audit/ stream holds the audit batches".into()),
+            });
+        }
+    }
     let alerts = a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?;
     let mut run = run_check(&opts)?;
     if let (Some(dir), Some(p)) = (&a.dump_input, &run.policy_input) {

@@ -45,6 +45,13 @@ pub struct RunArgs {
     /// JSON Lines, fsynced). `evidence verify --witness FILE` checks the store against it.
     #[arg(long, value_name = "FILE")]
     witness: Vec<PathBuf>,
+    /// Attribute the drift from this evidence store's `<tenant>.audit/` stream instead of the
+    /// run's own store's (a directory or s3://bucket/prefix).
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    audit_store: Option<String>,
+    /// The key the --audit-store batches must be signed with (default: that store's driftgate.pub).
+    #[arg(long, value_name = "FILE", requires = "audit_store")]
+    audit_public_key: Option<PathBuf>,
 }
 
 /// S3 settings for `--store s3://...` (credentials come from the AWS SDK's usual sources).
@@ -146,7 +153,20 @@ pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
         retention_days: a.retention_days,
         alerts: a.alert.iter().map(|s| driftgate::alert::AlertConfig::parse_flag(s)).collect::<Result<Vec<_>>>()?,
         witness: a.witness,
+        audit_store: a.audit_store,
+        audit_public_key: match &a.audit_public_key {
+            Some(p) => Some(PublicKey::parse(&driftgate::input::read_text(p)?, &p.display().to_string())?),
+            None => None,
+        },
     };
+    if let Some(dir) = overrides.audit_store.as_deref().filter(|s| !s.starts_with("s3://")) {
+        if !PathBuf::from(dir).is_dir() {
+            return Err(Error::Usage {
+                message: format!("--audit-store {dir} is not a directory"),
+                help: Some("give the evidence store whose <tenant>.audit/ stream holds the audit batches".into()),
+            });
+        }
+    }
     let runs = run(&config, &overrides)?;
     for r in &runs {
         if let Some(t) = &r.text {

@@ -50,6 +50,47 @@ pub struct Change {
     pub before: Option<Value>,
     /// The value now (null when removed).
     pub after: Option<Value>,
+    /// The archived audit events on this resource between the baseline's approval and the
+    /// snapshot, newest first (present when an audit archive covered that window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<Vec<ChangedBy>>,
+    /// `true` when the archive covers the window completely and holds no event on this
+    /// resource: an out-of-band change, or a hole in the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unattributed: Option<bool>,
+    /// `"not_covered"` when an archive was read but does not cover the window: nothing is
+    /// claimed about who made the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
+}
+
+/// One audit event that explains a drift record (`changed_by[]`), as the archive holds it:
+/// masked values stay masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangedBy {
+    /// The audit event's id.
+    pub event_id: String,
+    /// Its `eventDate` (RFC 3339, UTC).
+    pub at: String,
+    /// Who: the archived `user.id`, and the name the snapshot's users give it.
+    pub user: ChangedByUser,
+    /// The OAuth client it came through (`client.id`).
+    pub client_id: Option<String>,
+    /// `action` (Create, Update, Delete, …).
+    pub action: Option<String>,
+    /// `serviceName`.
+    pub service: Option<String>,
+    /// `propertyChanges`, as archived.
+    pub properties: Value,
+}
+
+/// `changed_by[].user`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangedByUser {
+    /// `user.id`.
+    pub id: Option<String>,
+    /// The user's name: the archived `user.name` if kept, else the snapshot's user of that id.
+    pub name: Option<String>,
 }
 
 /// Items to leave out of the diff, per resource type (quarantined identities).
@@ -154,6 +195,9 @@ impl Ctx<'_> {
         let name =
             self.name.clone().or_else(|| after.or(before).filter(|_| path.is_empty()).and_then(|v| self.t.name_of(v)));
         self.out.push(Change {
+            changed_by: None,
+            unattributed: None,
+            attribution: None,
             resource_type: self.rtype.to_string(),
             resource_id: self.id.to_string(),
             resource_name: name,

@@ -389,7 +389,7 @@ fn parse_chain_entry(bytes: &[u8]) -> Option<ChainEntry> {
 }
 
 /// A manifest: the fields of version 1 (and no other), of their types.
-fn parse_manifest(bytes: &[u8]) -> Option<(Value, Manifest)> {
+pub(crate) fn parse_manifest(bytes: &[u8]) -> Option<(Value, Manifest)> {
     let v = strict_json(bytes)?;
     let o = v.as_object()?;
     let str_or_null = |k: &str| o.get(k).is_some_and(|x| x.is_string() || x.is_null());
@@ -489,7 +489,7 @@ fn is_utc_second(s: &str) -> bool {
 
 /// Whether `signature` (canonical base64 of 64 bytes) is `key`'s over the canonical JSON of
 /// `manifest` without its `signature`: the manifest as stored, not as this version reads it.
-fn signature_valid(manifest: &Value, key: &PublicKey) -> bool {
+pub(crate) fn signature_valid(manifest: &Value, key: &PublicKey) -> bool {
     let Some(o) = manifest.as_object() else { return false };
     let Some(signature) = o.get("signature").and_then(Value::as_str) else { return false };
     let mut unsigned: Map<String, Value> = o.clone();

@@ -3,7 +3,8 @@
 
 use super::{open_store, signing_key, StoreFlags};
 use crate::baseline::BaselineSource;
-use crate::check::{run_check, BaselineChoice, CheckOptions, CheckRun};
+use crate::audit::archive::Trust;
+use crate::check::{run_check_with, AuditArchive, BaselineChoice, CheckOptions, CheckRun};
 use crate::config::{Config, TenantConfig};
 use crate::error::{Error, Result};
 use crate::evidence::store::Store;
@@ -32,6 +33,11 @@ pub struct RunOverrides {
     pub alerts: Vec<crate::alert::AlertConfig>,
     /// `--witness FILE`, added to the config's witnesses.
     pub witness: Vec<PathBuf>,
+    /// `--audit-store`: attribute the drift from this store's audit stream instead of the
+    /// run's own store's.
+    pub audit_store: Option<String>,
+    /// `--audit-public-key`: the key that store's batches must be signed with.
+    pub audit_public_key: Option<crate::evidence::PublicKey>,
 }
 
 /// One tenant's outcome.
@@ -182,7 +188,20 @@ fn run_tenant(
         );
     }
     opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
-    let check = run_check(&opts)?;
+    // Attribution: from --audit-store, else from the run's own store when it holds the
+    // tenant's audit stream (its batches are signed with the run's own key).
+    let other = o.audit_store.as_deref().map(|u| super::open_store_url(u, None, &o.store.s3.clone())).transpose()?;
+    let audit = match &other {
+        Some(s) => Some(AuditArchive {
+            store: s.as_ref(),
+            trust: o.audit_public_key.clone().map_or(Trust::Store, Trust::Pinned),
+        }),
+        None if !store.list(&format!("{}/chain/", crate::audit::stream(&t.name)))?.is_empty() => {
+            Some(AuditArchive { store, trust: Trust::Pinned(key.public()) })
+        }
+        None => None,
+    };
+    let check = run_check_with(&opts, audit)?;
     let report = &check.report;
 
     let mut formats = vec!["json".to_string()];

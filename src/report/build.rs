@@ -225,6 +225,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
         schema_gate: gated.types.clone(),
         waivers,
         alerts: Vec::new(),
+        attribution: None,
     }
 }
 

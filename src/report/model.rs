@@ -48,6 +48,9 @@ pub struct Report {
     /// What each alert sink did (empty when none was configured).
     #[serde(default)]
     pub alerts: Vec<AlertOutcome>,
+    /// The audit archive the drift was attributed from (absent when none was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<crate::audit::attribution::AttributionSummary>,
 }
 
 /// `tool`.
