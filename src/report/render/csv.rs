@@ -77,7 +77,7 @@ impl Render for Csv {
                                 rid,
                                 rname,
                                 f.path.as_deref().unwrap_or(""),
-                                &f.msg,
+                                &super::message_with_attribution(r, f),
                                 ticket,
                                 expires,
                             ],

@@ -48,7 +48,7 @@ impl Render for Github {
             let mut of_level: Vec<&Finding> = r.findings.iter().filter(|f| command(f) == level).collect();
             of_level.sort_by_key(|f| f.severity); // Severity orders critical first
             for f in of_level.iter().take(room) {
-                annotation(&mut o, level, f);
+                annotation(&mut o, r, level, f);
             }
             if of_level.len() > room {
                 let _ = writeln!(
@@ -79,7 +79,7 @@ impl Render for Github {
 /// Annotations GitHub shows per level and step.
 const PER_LEVEL: usize = 10;
 
-fn annotation(o: &mut String, command: &str, f: &Finding) {
+fn annotation(o: &mut String, r: &Report, command: &str, f: &Finding) {
     let file = f.location.as_ref().map_or(NORMALIZED_SNAPSHOT_FILE.to_string(), |l| l.file.clone());
     let line = f.location.as_ref().map_or(String::new(), |l| format!(",line={}", l.line));
     let title = format!("{} [{}] ({})", f.id, f.severity.as_str(), f.controls.join(" "));
@@ -90,7 +90,7 @@ fn annotation(o: &mut String, command: &str, f: &Finding) {
         "::{command} file={}{line},title={}::{}{resource}{waived}",
         prop(&file),
         prop(&title),
-        data(&f.msg)
+        data(&super::message_with_attribution(r, f))
     );
 }
 

@@ -250,6 +250,10 @@ fn drift(o: &mut String, r: &Report) {
             esc(&short_json(&d.before, 400)),
             esc(&short_json(&d.after, 400))
         );
+        if let Some(a) = super::attribution_text(d) {
+            let class = if d.unattributed == Some(true) { "attribution unattributed" } else { "attribution" };
+            let _ = writeln!(o, "<tr class=\"{class}\"><td></td><td colspan=\"4\">{}</td></tr>", esc(&a));
+        }
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
 }

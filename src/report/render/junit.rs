@@ -66,7 +66,7 @@ impl Render for Junit {
                             .unwrap_or_default();
                         cases.push(Case::Skip(name, w));
                     } else {
-                        cases.push(Case::Fail(name, f.msg.clone()));
+                        cases.push(Case::Fail(name, super::message_with_attribution(r, f)));
                     }
                 }
                 if mine.is_empty() {

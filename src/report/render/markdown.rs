@@ -127,6 +127,9 @@ impl Render for Markdown {
                     cell(&short_json(&d.before, 120)),
                     cell(&short_json(&d.after, 120))
                 );
+                if let Some(a) = super::attribution_text(d) {
+                    let _ = writeln!(o, "| ↳ | {} | | | |", cell(&a));
+                }
             }
         }
         if !r.quarantine.is_empty() {

@@ -48,6 +48,51 @@ pub fn renderer(name: &str) -> Option<&'static dyn Render> {
     RENDERERS.iter().find(|r| r.name() == name).map(|r| *r as &dyn Render)
 }
 
+/// What the audit archive says about who made a drift record's change, in one line; `None`
+/// when no archive was read.
+pub fn attribution_text(c: &crate::diff::Change) -> Option<String> {
+    if c.attribution.as_deref() == Some("not_covered") {
+        return Some("attribution: the audit archive does not cover the window, so nothing is claimed".into());
+    }
+    if c.unattributed == Some(true) {
+        return Some(
+            "unattributed: no audit event on this resource in a fully covered window (an out-of-band change or a hole in the audit trail)"
+                .into(),
+        );
+    }
+    let list = c.changed_by.as_ref()?;
+    let e = list.first()?;
+    let who = match (&e.user.name, &e.user.id) {
+        (Some(n), _) => n.clone(),
+        (None, Some(id)) => format!("user {id}"),
+        (None, None) => "an unnamed principal".into(),
+    };
+    let via = e.client_id.as_deref().map(|c| format!(" via client {c}")).unwrap_or_default();
+    let more = match list.len() {
+        1 => String::new(),
+        n => format!(" and {} earlier event(s)", n - 1),
+    };
+    Some(format!("changed by {who}{via} at {} (event {}){more}", e.at, e.event_id))
+}
+
+/// The attribution of the drift a finding is about (same resource, and same path when both
+/// have one), for formats that carry findings only (SARIF, JUnit, CSV, GitHub).
+pub fn finding_attribution(r: &Report, f: &Finding) -> Option<String> {
+    r.attribution.as_ref()?;
+    let res = f.resource.as_ref()?;
+    let same = |d: &&crate::diff::Change| d.resource_type == res.resource_type && d.resource_id == res.id;
+    let exact = r.drift.iter().filter(same).find(|d| f.path.as_deref().is_some_and(|p| p == d.path));
+    exact.or_else(|| r.drift.iter().find(same)).and_then(attribution_text)
+}
+
+/// A finding's message with the attribution of its drift appended (when there is one).
+pub fn message_with_attribution(r: &Report, f: &Finding) -> String {
+    match finding_attribution(r, f) {
+        Some(a) => format!("{} ({a})", f.msg),
+        None => f.msg.clone(),
+    }
+}
+
 /// The word for a control status.
 pub(crate) fn status_word(s: ControlStatus) -> &'static str {
     match s {

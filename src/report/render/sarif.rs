@@ -39,7 +39,7 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn result(f: &Finding, rule_index: usize) -> Value {
+fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
     let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": NORMALIZED_SNAPSHOT_FILE}}});
     if let Some(l) = &f.location {
         location["physicalLocation"]["region"] = json!({"startLine": l.line});
@@ -52,7 +52,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         "ruleId": f.id,
         "ruleIndex": rule_index,
         "level": level(f.level, f.severity),
-        "message": {"text": f.msg},
+        "message": {"text": super::message_with_attribution(report, f)},
         "locations": [location],
         "partialFingerprints": {"primaryLocationLineHash": f.fingerprint, "driftgateFinding/v1": f.fingerprint},
         "properties": {"controls": f.controls, "severity": f.severity.as_str()},
@@ -109,7 +109,7 @@ impl Render for Sarif {
         // Most severe first, so that a cut at GitHub's limits drops the least severe.
         let mut order: Vec<&Finding> = r.findings.iter().collect();
         order.sort_by_key(|f| f.severity); // Severity orders critical first
-        let results: Vec<Value> = order.iter().take(MAX_RESULTS).map(|f| result(f, index(&f.id))).collect();
+        let results: Vec<Value> = order.iter().take(MAX_RESULTS).map(|f| result(r, f, index(&f.id))).collect();
         let mut doc = self.document(r, rules, results);
         let mut kept = doc["runs"][0]["results"].as_array().map_or(0, Vec::len);
         while kept > 0 && over_upload_limit(&doc) {

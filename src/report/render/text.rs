@@ -170,6 +170,9 @@ fn drift(o: &mut String, r: &Report) {
         };
         let path = if c.path.is_empty() { String::new() } else { format!(" at {}", c.path) };
         let _ = writeln!(o, "  {}/{}{name}{path}: {what}", c.resource_type, c.resource_id);
+        if let Some(a) = super::attribution_text(c) {
+            let _ = writeln!(o, "      {a}");
+        }
     }
 }
 
