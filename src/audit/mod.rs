@@ -17,7 +17,7 @@ use crate::canonical;
 use crate::collect::api::ApiClient;
 use crate::error::{Error, Result};
 use crate::evidence::store::{Created, Store};
-use crate::evidence::{write_package, PackageInput, Signer25519};
+use crate::evidence::{PackageInput, Signer25519};
 use mask::{MaskPattern, MaskStats, Masker};
 use query::{Polling, QueryRecord};
 use serde::{Deserialize, Serialize};
@@ -416,58 +416,22 @@ pub fn pull(
             queries.push(record);
         }
         fresh.sort();
-        let mut ndjson = Vec::new();
-        for (_, _, line) in &fresh {
-            ndjson.extend_from_slice(line);
-            ndjson.push(b'\n');
-        }
-        let interval = json!({"from": crate::clock::rfc3339(a), "to": crate::clock::rfc3339(b)});
-        let masking = json!({
-            "policy": mask::MASK_POLICY_VERSION,
-            "key_fingerprint": masker.key_fingerprint(),
-            "fields": masker.fields(),
-            "extra_patterns": masker.extra_patterns(),
-            "masked": stats,
-        });
-        let batch = json!({
-            "kind": "driftgate.audit-batch/v1",
-            "tenant": opts.tenant,
-            "platform": opts.platform,
-            "interval": interval,
-            "pulled_at": crate::clock::rfc3339(now),
-            "checkpoint_before": checkpoint.map(crate::clock::rfc3339),
-            "events": {"received": received, "written": fresh.len(), "duplicates_dropped": duplicates, "revisions": revisions},
-            "masking": masking,
-            "queries": queries,
-        });
-        let mut files = BTreeMap::new();
-        files.insert("events.ndjson".to_string(), ndjson.clone());
-        files.insert("batch.json".to_string(), canonical::to_pretty(&batch).into_bytes());
-        let written = write_package(
+        let written = store_batch(
             store,
             key,
-            PackageInput {
-                tenant: stream.clone(),
-                platform: opts.platform.name().to_string(),
+            &Batch {
+                tenant: &opts.tenant,
+                platform: opts.platform,
+                interval: (a, b),
                 run_id: if count > 1 { format!("{run_id}.{}", i + 1) } else { run_id.clone() },
-                collection_id: format!("audit-{}-{}", crate::clock::stamp(a), crate::clock::stamp(b)),
-                files,
-                collector: json!({
-                    "name": "driftgate-audit-genesys-cloud",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "interval": interval,
-                    "api_base_url": api.base_url(),
-                    "masking": {"policy": mask::MASK_POLICY_VERSION, "key_fingerprint": masker.key_fingerprint()},
-                }),
-                endpoints: serde_json::to_value(&queries).unwrap_or(Value::Null),
-                record_counts: BTreeMap::from([("audit_events".to_string(), fresh.len())]),
-                snapshot_sha256: canonical::sha256_hex(&ndjson),
-                policy_bundle_sha256: String::new(),
-                policy_bundle_revision: None,
-                baseline_sha256: None,
+                events: &fresh,
+                counts: BatchCounts { received, duplicates, revisions },
+                masker,
+                stats: &stats,
+                queries: &queries,
+                checkpoint_before: checkpoint,
+                source: json!({"api_base_url": api.base_url()}),
                 retention_days: opts.retention_days,
-                object: Default::default(),
-                forensic: None,
             },
             now,
         )?;
@@ -508,6 +472,116 @@ pub fn pull(
     }
     out.checkpoint_after = checkpoint.map(crate::clock::rfc3339);
     Ok(out)
+}
+
+/// What the platform returned for an interval, against what the store held.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchCounts {
+    /// Events the platform returned.
+    pub received: usize,
+    /// Events already stored, dropped.
+    pub duplicates: usize,
+    /// Events stored before with other content.
+    pub revisions: usize,
+}
+
+/// One interval's new events, to store as a batch.
+pub struct Batch<'a> {
+    /// Tenant.
+    pub tenant: &'a str,
+    /// Platform.
+    pub platform: crate::platform::Platform,
+    /// The interval queried.
+    pub interval: (OffsetDateTime, OffsetDateTime),
+    /// The package's run id.
+    pub run_id: String,
+    /// `(eventDate, id, canonical line)` of each event to write, masked; sorted here.
+    pub events: &'a [(String, String, Vec<u8>)],
+    /// Counts.
+    pub counts: BatchCounts,
+    /// The masker the events went through.
+    pub masker: &'a Masker,
+    /// What it masked.
+    pub stats: &'a MaskStats,
+    /// The queries that read the interval.
+    pub queries: &'a [QueryRecord],
+    /// The checkpoint before this batch.
+    pub checkpoint_before: Option<OffsetDateTime>,
+    /// Where the events came from (`{"api_base_url": …}`), for the manifest's collector.
+    pub source: Value,
+    /// Evidence retention in days.
+    pub retention_days: u32,
+}
+
+/// Writes one interval's events as a signed, chained batch of the tenant's audit stream
+/// (`events.ndjson` sorted by `eventDate` and id, and `batch.json`): what `audit pull` stores
+/// for each interval.
+pub fn store_batch(store: &dyn Store, key: &Signer25519, batch: &Batch<'_>, now: OffsetDateTime) -> Result<crate::evidence::Written> {
+    let (a, b) = batch.interval;
+    let masker = batch.masker;
+    let mut events: Vec<&(String, String, Vec<u8>)> = batch.events.iter().collect();
+    events.sort();
+    let mut ndjson = Vec::new();
+    for (_, _, line) in &events {
+        ndjson.extend_from_slice(line);
+        ndjson.push(b'\n');
+    }
+    let interval = json!({"from": crate::clock::rfc3339(a), "to": crate::clock::rfc3339(b)});
+    let masking = json!({
+        "policy": mask::MASK_POLICY_VERSION,
+        "key_fingerprint": masker.key_fingerprint(),
+        "fields": masker.fields(),
+        "extra_patterns": masker.extra_patterns(),
+        "masked": batch.stats,
+    });
+    let c = batch.counts;
+    let summary = json!({
+        "kind": "driftgate.audit-batch/v1",
+        "tenant": batch.tenant,
+        "platform": batch.platform,
+        "interval": interval,
+        "pulled_at": crate::clock::rfc3339(now),
+        "checkpoint_before": batch.checkpoint_before.map(crate::clock::rfc3339),
+        "events": {"received": c.received, "written": events.len(), "duplicates_dropped": c.duplicates, "revisions": c.revisions},
+        "masking": masking,
+        "queries": batch.queries,
+    });
+    let mut files = BTreeMap::new();
+    files.insert("events.ndjson".to_string(), ndjson.clone());
+    files.insert("batch.json".to_string(), canonical::to_pretty(&summary).into_bytes());
+    let mut collector = json!({
+        "name": "driftgate-audit-genesys-cloud",
+        "version": env!("CARGO_PKG_VERSION"),
+        "interval": interval,
+        "masking": {"policy": mask::MASK_POLICY_VERSION, "key_fingerprint": masker.key_fingerprint()},
+    });
+    if let (Some(c), Some(s)) = (collector.as_object_mut(), batch.source.as_object()) {
+        for (k, v) in s {
+            c.insert(k.clone(), v.clone());
+        }
+    }
+    crate::evidence::write_package(
+        store,
+        key,
+        PackageInput {
+            tenant: stream(batch.tenant),
+            platform: batch.platform.name().to_string(),
+            run_id: batch.run_id.clone(),
+            collection_id: format!("audit-{}-{}", crate::clock::stamp(a), crate::clock::stamp(b)),
+            files,
+            collector,
+            endpoints: serde_json::to_value(batch.queries).unwrap_or(Value::Null),
+            record_counts: BTreeMap::from([("audit_events".to_string(), events.len())]),
+            snapshot_sha256: canonical::sha256_hex(&ndjson),
+            policy_bundle_sha256: String::new(),
+            policy_bundle_revision: None,
+            baseline_sha256: None,
+            retention_days: batch.retention_days,
+            object: Default::default(),
+            forensic: None,
+        },
+        now,
+    )
 }
 
 /// Sends a stored batch's events to the sinks; what failed, as warnings. The store is the

@@ -140,9 +140,9 @@ pub fn to_ndjson(a: &Archive) -> String {
     out
 }
 
-const COLUMNS: [&str; 9] = ["eventDate", "serviceName", "action", "entityType", "entity", "user", "client", "remoteIp", "id"];
+const COLUMNS: [&str; 10] = ["eventDate", "serviceName", "action", "status", "entityType", "entity", "user", "client", "remoteIp", "id"];
 
-fn cells(e: &Value) -> [String; 9] {
+fn cells(e: &Value) -> [String; 10] {
     let s = |v: &Value| match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -159,6 +159,7 @@ fn cells(e: &Value) -> [String; 9] {
         s(&e["eventDate"]),
         s(&e["serviceName"]),
         s(&e["action"]),
+        s(&e["status"]),
         s(&e["entityType"]),
         entity,
         s(&e["user"]["id"]),
@@ -191,7 +192,7 @@ pub fn to_csv(a: &Archive) -> String {
 
 /// A table for a terminal (`--format table`): platform text cannot become an escape sequence.
 pub fn to_table(a: &Archive) -> String {
-    let rows: Vec<[String; 9]> = a
+    let rows: Vec<[String; 10]> = a
         .events
         .iter()
         .map(|e| cells(&e.event).map(|c| neutralize(&c, false).replace(['\n', '\r', '\t'], " ")))

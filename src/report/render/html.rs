@@ -126,6 +126,9 @@ fn header(o: &mut String, r: &Report) {
         }
         None => row("Baseline", "none: drift was not checked".into()),
     }
+    if let Some(a) = super::attribution_summary(r) {
+        row("Attribution", esc(&a));
+    }
     row(
         "Policy bundle sha256",
         format!("<code>{}</code> ({} files)", esc(&r.policy_bundle.sha256), r.policy_bundle.files.len()),

@@ -48,6 +48,9 @@ impl Render for Markdown {
                 let _ = writeln!(o, "| Baseline | none: drift was not checked |");
             }
         }
+        if let Some(a) = super::attribution_summary(r) {
+            let _ = writeln!(o, "| Attribution | {} |", cell(&a));
+        }
         let _ = writeln!(o, "| Policy bundle sha256 | `{}` |", r.policy_bundle.sha256);
         let _ = writeln!(o, "| driftgate | {} |", r.tool.version);
         let sm = &r.summary;

@@ -65,14 +65,44 @@ pub fn attribution_text(c: &crate::diff::Change) -> Option<String> {
     let who = match (&e.user.name, &e.user.id) {
         (Some(n), _) => n.clone(),
         (None, Some(id)) => format!("user {id}"),
-        (None, None) => "an unnamed principal".into(),
+        (None, None) => match &e.client_id {
+            Some(c) => format!("OAuth client {c} (no user)"),
+            None => "an unknown principal".into(),
+        },
     };
-    let via = e.client_id.as_deref().map(|c| format!(" via client {c}")).unwrap_or_default();
+    let via = match (&e.user.name, &e.user.id, &e.client_id) {
+        (None, None, _) | (_, _, None) => String::new(),
+        (.., Some(c)) => format!(" via client {c}"),
+    };
     let more = match list.len() {
         1 => String::new(),
         n => format!(" and {} earlier event(s)", n - 1),
     };
     Some(format!("changed by {who}{via} at {} (event {}){more}", e.at, e.event_id))
+}
+
+/// The report's attribution summary in one line: which archive, what window, the outcome.
+pub fn attribution_summary(r: &Report) -> Option<String> {
+    let a = r.attribution.as_ref()?;
+    let trust = if a.key_pinned { "pinned key" } else { "store's key, not pinned" };
+    let mut line = format!(
+        "{} ({} batch(es), {trust}), window {} → {} (from the baseline's {}): {} attributed, {} unattributed, {} not covered",
+        a.source,
+        a.batches,
+        a.from,
+        a.to,
+        if a.from_source == "baseline_commit" { "commit" } else { "collected_at" },
+        a.attributed,
+        a.unattributed,
+        a.not_covered_records
+    );
+    for [f, t] in &a.not_covered {
+        line.push_str(&format!("; NOT COVERED {f} → {t}"));
+    }
+    for p in &a.problems {
+        line.push_str(&format!("; BATCH NOT USED {} sequence {}: {}", p.code, p.sequence, p.detail));
+    }
+    Some(line)
 }
 
 /// The attribution of the drift a finding is about (same resource, and same path when both

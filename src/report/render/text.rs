@@ -64,6 +64,9 @@ fn header(o: &mut String, r: &Report) {
             let _ = writeln!(o, "baseline   none: drift was not checked");
         }
     }
+    if let Some(a) = super::attribution_summary(r) {
+        let _ = writeln!(o, "audit      {a}");
+    }
     let _ = writeln!(o, "policies   {} files  sha256 {}", r.policy_bundle.files.len(), short(&r.policy_bundle.sha256));
     let verdict = match r.gate.result {
         GateResult::Pass => "PASS".to_string(),
