@@ -26,7 +26,10 @@ fn main() -> driftgate::Result<()> {
         eprintln!("{} exists: remove it first (the archive is written once)", out.display());
         std::process::exit(2);
     }
-    let doc: Value = driftgate::input::read_json(&root.join("examples/genesys/acme-corp.audit-events.json"), "the example's audit events")?;
+    let doc: Value = driftgate::input::read_json(
+        &root.join("examples/genesys/acme-corp.audit-events.json"),
+        "the example's audit events",
+    )?;
     let key = Signer25519::from_file(&root.join("examples/keys/demo.key"))?;
     let masker = Masker::new(MaskKey::new(EXAMPLE_MASK_KEY.to_vec(), "the example")?, &[], &[])?;
     let time = |v: &Value| OffsetDateTime::parse(v.as_str().unwrap_or(""), &Rfc3339).expect("an RFC 3339 time");
@@ -45,7 +48,11 @@ fn main() -> driftgate::Result<()> {
             received += 1;
             let masked = masker.apply(e.clone(), &mut stats);
             let line = driftgate::canonical::to_vec(&masked);
-            fresh.push((masked["eventDate"].as_str().unwrap_or("").to_string(), masked["id"].as_str().unwrap_or("").to_string(), line));
+            fresh.push((
+                masked["eventDate"].as_str().unwrap_or("").to_string(),
+                masked["id"].as_str().unwrap_or("").to_string(),
+                line,
+            ));
         }
         fresh.sort();
         let now = b + time::Duration::minutes(5);

@@ -404,7 +404,9 @@ pub fn render(normalized: &Snapshot) -> String {
 pub fn commit_time(info: &BaselineInfo) -> Option<time::OffsetDateTime> {
     let commit = info.git.as_ref()?.commit.as_ref()?;
     let dir = match BaselineSource::parse(&info.source).ok()? {
-        BaselineSource::Path(p) => p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
+        BaselineSource::Path(p) => {
+            p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
+        }
         BaselineSource::Git { .. } => PathBuf::from("."),
     };
     let out = git(Some(&dir), &["show", "-s", "--format=%cI", "--end-of-options", commit]).ok()?;

@@ -466,7 +466,14 @@ fn attribute(
         .and_then(|o| o.get("id"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    crate::audit::attribution::attribute(audit.store, &normalized.metadata.tenant, &audit.trust, window, &subjects, drift)
+    crate::audit::attribution::attribute(
+        audit.store,
+        &normalized.metadata.tenant,
+        &audit.trust,
+        window,
+        &subjects,
+        drift,
+    )
 }
 
 /// Merges `add` into `data` as a data document is built from several files: objects key by

@@ -146,7 +146,10 @@ pub fn read(
         Trust::Pinned(k) => (k.clone(), true),
         Trust::Store => {
             let text = store.get("driftgate.pub")?.ok_or_else(|| Error::Integrity {
-                message: format!("{} publishes no public key (driftgate.pub): the audit batches cannot be checked", store.location()),
+                message: format!(
+                    "{} publishes no public key (driftgate.pub): the audit batches cannot be checked",
+                    store.location()
+                ),
                 help: Some("give the key the batches were signed with (--public-key FILE)".into()),
             })?;
             let text = String::from_utf8(text).map_err(|_| Error::Integrity {
@@ -168,9 +171,17 @@ pub fn read(
         let parsed = bytes.as_deref().and_then(crate::evidence::verify::parse_manifest);
         if let (Some((_, m)), Some(p)) = (&parsed, previous) {
             if p.sequence + 1 != e.sequence {
-                problems.push(problem(e, "gap", format!("the chain has no entry between {} and {}", p.sequence, e.sequence)));
+                problems.push(problem(
+                    e,
+                    "gap",
+                    format!("the chain has no entry between {} and {}", p.sequence, e.sequence),
+                ));
             } else if m.previous_manifest_sha256.as_deref() != Some(p.manifest_sha256.as_str()) {
-                problems.push(problem(e, "chain_link", format!("the manifest does not name batch {}'s manifest", p.sequence)));
+                problems.push(problem(
+                    e,
+                    "chain_link",
+                    format!("the manifest does not name batch {}'s manifest", p.sequence),
+                ));
             }
         }
         previous = Some(e);
@@ -185,7 +196,11 @@ pub fn read(
             continue;
         };
         if canonical::sha256_hex(&bytes) != e.manifest_sha256 {
-            problems.push(problem(&e, "manifest_hash", "the manifest's bytes are not the ones the chain entry names".into()));
+            problems.push(problem(
+                &e,
+                "manifest_hash",
+                "the manifest's bytes are not the ones the chain entry names".into(),
+            ));
             continue;
         }
         let Some((value, m)) = parsed else {
@@ -193,11 +208,19 @@ pub fn read(
             continue;
         };
         if !crate::evidence::verify::signature_valid(&value, &key) {
-            problems.push(problem(&e, "bad_signature", "the manifest's signature does not verify with the trusted key".into()));
+            problems.push(problem(
+                &e,
+                "bad_signature",
+                "the manifest's signature does not verify with the trusted key".into(),
+            ));
             continue;
         }
         if m.sequence != e.sequence || m.tenant != stream {
-            problems.push(problem(&e, "bad_record", "the manifest's sequence or stream is not its chain entry's".into()));
+            problems.push(problem(
+                &e,
+                "bad_record",
+                "the manifest's sequence or stream is not its chain entry's".into(),
+            ));
             continue;
         }
         let Some(interval) = batch_interval(&m.collector) else {
@@ -216,55 +239,58 @@ pub fn read(
         wanted.push((e, interval, file, events));
     }
     // Hash and scan the events of each batch, on every core.
-    let scanned: Vec<std::result::Result<(BatchUsed, Interval, Vec<(OffsetDateTime, String, Value)>), BatchProblem>> =
-        wanted
-            .into_par_iter()
-            .map(|(e, interval, file, events)| {
-                let Some(events) = events else {
-                    return Err(problem(&e, "missing_file", "events.ndjson is listed in the manifest but not stored".into()));
+    let scanned: Vec<std::result::Result<Scanned, BatchProblem>> = wanted
+        .into_par_iter()
+        .map(|(e, interval, file, events)| {
+            let Some(events) = events else {
+                return Err(problem(
+                    &e,
+                    "missing_file",
+                    "events.ndjson is listed in the manifest but not stored".into(),
+                ));
+            };
+            if events.len() as u64 != file.bytes {
+                return Err(problem(
+                    &e,
+                    "file_size",
+                    format!("events.ndjson has {} bytes, the manifest says {}", events.len(), file.bytes),
+                ));
+            }
+            if canonical::sha256_hex(&events) != file.sha256 {
+                return Err(problem(&e, "file_hash", "events.ndjson does not match the manifest".into()));
+            }
+            let inside = interval.0 >= window.0 && interval.1 <= window.1;
+            let mut found = Vec::new();
+            let mut count = 0usize;
+            for line in events.split(|c| *c == b'\n').filter(|l| !l.is_empty()) {
+                count += 1;
+                if !prefilter(line) {
+                    continue;
+                }
+                let Ok(v) = serde_json::from_slice::<Value>(line) else {
+                    return Err(problem(&e, "bad_record", format!("event {count} of events.ndjson is not JSON")));
                 };
-                if events.len() as u64 != file.bytes {
-                    return Err(problem(
-                        &e,
-                        "file_size",
-                        format!("events.ndjson has {} bytes, the manifest says {}", events.len(), file.bytes),
-                    ));
-                }
-                if canonical::sha256_hex(&events) != file.sha256 {
-                    return Err(problem(&e, "file_hash", "events.ndjson does not match the manifest".into()));
-                }
-                let inside = interval.0 >= window.0 && interval.1 <= window.1;
-                let mut found = Vec::new();
-                let mut count = 0usize;
-                for line in events.split(|c| *c == b'\n').filter(|l| !l.is_empty()) {
-                    count += 1;
-                    if !prefilter(line) {
-                        continue;
-                    }
-                    let Ok(v) = serde_json::from_slice::<Value>(line) else {
-                        return Err(problem(&e, "bad_record", format!("event {count} of events.ndjson is not JSON")));
-                    };
-                    let Some(at) = v["eventDate"].as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()) else {
-                        return Err(problem(&e, "bad_record", format!("event {count} has no RFC 3339 eventDate")));
-                    };
-                    if !inside && (at < window.0 || at >= window.1) {
-                        continue;
-                    }
-                    if keep(&v) {
-                        found.push((at, v["id"].as_str().unwrap_or("").to_string(), v));
-                    }
-                }
-                let used = BatchUsed {
-                    sequence: e.sequence,
-                    manifest: e.manifest.clone(),
-                    manifest_sha256: e.manifest_sha256.clone(),
-                    from: crate::clock::rfc3339(interval.0),
-                    to: crate::clock::rfc3339(interval.1),
-                    events: count,
+                let Some(at) = v["eventDate"].as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()) else {
+                    return Err(problem(&e, "bad_record", format!("event {count} has no RFC 3339 eventDate")));
                 };
-                Ok((used, interval, found))
-            })
-            .collect();
+                if !inside && (at < window.0 || at >= window.1) {
+                    continue;
+                }
+                if keep(&v) {
+                    found.push((at, v["id"].as_str().unwrap_or("").to_string(), v));
+                }
+            }
+            let used = BatchUsed {
+                sequence: e.sequence,
+                manifest: e.manifest.clone(),
+                manifest_sha256: e.manifest_sha256.clone(),
+                from: crate::clock::rfc3339(interval.0),
+                to: crate::clock::rfc3339(interval.1),
+                events: count,
+            };
+            Ok((used, interval, found))
+        })
+        .collect();
     let mut batches = Vec::new();
     let mut intervals = Vec::new();
     // id → (sequence, event): the newest stored revision of an event wins.
@@ -305,6 +331,9 @@ pub fn read(
         events,
     })
 }
+
+/// A sound batch read: what was used, its interval, and its matching `(eventDate, id, event)`.
+type Scanned = (BatchUsed, Interval, Vec<(OffsetDateTime, String, Value)>);
 
 fn problem(e: &ChainEntry, code: &'static str, detail: String) -> BatchProblem {
     BatchProblem { sequence: e.sequence, manifest: e.manifest.clone(), code, detail }

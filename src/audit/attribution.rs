@@ -42,7 +42,11 @@ impl Window {
     /// baseline's commit time in git when known, but never later than its `collected_at`: the
     /// baseline holds the state as collected, so a change made between collection and commit
     /// is drift too, and its event must be in the window.
-    pub fn new(baseline_collected: OffsetDateTime, committed: Option<OffsetDateTime>, snapshot_collected: OffsetDateTime) -> Window {
+    pub fn new(
+        baseline_collected: OffsetDateTime,
+        committed: Option<OffsetDateTime>,
+        snapshot_collected: OffsetDateTime,
+    ) -> Window {
         let (from, start) = match committed {
             Some(c) if c < baseline_collected => (c, WindowStart::BaselineCommit),
             _ => (baseline_collected, WindowStart::BaselineCollectedAt),
@@ -141,7 +145,13 @@ pub fn attribute(
 }
 
 /// Attributes `drift` from an archive already read for the window.
-pub fn apply(archive: &Archive, location: String, window: Window, subjects: &Subjects, drift: &mut [Change]) -> AttributionSummary {
+pub fn apply(
+    archive: &Archive,
+    location: String,
+    window: Window,
+    subjects: &Subjects,
+    drift: &mut [Change],
+) -> AttributionSummary {
     let end = window.to + time::Duration::seconds(1);
     let covered = archive.covers(window.from, end);
     let mut by_entity: HashMap<&str, Vec<&archive::ArchivedEvent>> = HashMap::new();
@@ -158,7 +168,8 @@ pub fn apply(archive: &Archive, location: String, window: Window, subjects: &Sub
             continue;
         }
         let events = subjects.entity_of(c).and_then(|id| by_entity.get(id)).map(Vec::as_slice).unwrap_or(&[]);
-        let mut list: Vec<ChangedBy> = events.iter().rev().map(|e| changed_by(&e.event, &e.id, e.at, subjects)).collect();
+        let mut list: Vec<ChangedBy> =
+            events.iter().rev().map(|e| changed_by(&e.event, &e.id, e.at, subjects)).collect();
         list.sort_by(|a, b| (&b.at, &b.event_id).cmp(&(&a.at, &a.event_id)));
         if list.is_empty() {
             c.unattributed = Some(true);
@@ -172,7 +183,10 @@ pub fn apply(archive: &Archive, location: String, window: Window, subjects: &Sub
     AttributionSummary {
         source: format!("{location} {}", archive.stream),
         from: rfc(window.from),
-        from_source: serde_json::to_value(window.start).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        from_source: serde_json::to_value(window.start)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         to: rfc(window.to),
         covered,
         not_covered: archive.gaps.iter().map(|(a, b)| [rfc(*a), rfc(*b)]).collect(),

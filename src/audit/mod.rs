@@ -516,7 +516,12 @@ pub struct Batch<'a> {
 /// Writes one interval's events as a signed, chained batch of the tenant's audit stream
 /// (`events.ndjson` sorted by `eventDate` and id, and `batch.json`): what `audit pull` stores
 /// for each interval.
-pub fn store_batch(store: &dyn Store, key: &Signer25519, batch: &Batch<'_>, now: OffsetDateTime) -> Result<crate::evidence::Written> {
+pub fn store_batch(
+    store: &dyn Store,
+    key: &Signer25519,
+    batch: &Batch<'_>,
+    now: OffsetDateTime,
+) -> Result<crate::evidence::Written> {
     let (a, b) = batch.interval;
     let masker = batch.masker;
     let mut events: Vec<&(String, String, Vec<u8>)> = batch.events.iter().collect();

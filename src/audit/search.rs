@@ -47,11 +47,12 @@ impl Filters {
     /// substring, with them for an exact value).
     fn needles(&self) -> Vec<Vec<u8>> {
         let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default().into_bytes();
-        let mut out: Vec<Vec<u8>> = [&self.user, &self.entity, &self.entity_type, &self.action, &self.service, &self.client, &self.ip]
-            .into_iter()
-            .flatten()
-            .map(|s| quoted(s))
-            .collect();
+        let mut out: Vec<Vec<u8>> =
+            [&self.user, &self.entity, &self.entity_type, &self.action, &self.service, &self.client, &self.ip]
+                .into_iter()
+                .flatten()
+                .map(|s| quoted(s))
+                .collect();
         if let Some(c) = &self.contains {
             let q = quoted(c);
             out.push(q[1..q.len() - 1].to_vec());
@@ -140,13 +141,16 @@ pub fn to_ndjson(a: &Archive) -> String {
     out
 }
 
-const COLUMNS: [&str; 10] = ["eventDate", "serviceName", "action", "status", "entityType", "entity", "user", "client", "remoteIp", "id"];
+const COLUMNS: [&str; 10] =
+    ["eventDate", "serviceName", "action", "status", "entityType", "entity", "user", "client", "remoteIp", "id"];
 
 fn cells(e: &Value) -> [String; 10] {
     let s = |v: &Value| match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        Value::Array(a) => a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect::<Vec<_>>().join(" "),
+        Value::Array(a) => {
+            a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect::<Vec<_>>().join(" ")
+        }
         v => v.to_string(),
     };
     let entity = match (e["entity"]["name"].as_str(), e["entity"]["id"].as_str()) {

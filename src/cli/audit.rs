@@ -143,10 +143,8 @@ pub fn run(c: AuditCommand) -> Result<ExitCode> {
 fn search(a: SearchArgs) -> Result<ExitCode> {
     use driftgate::audit::{archive::Trust, search};
     use std::io::IsTerminal;
-    driftgate::snapshot::validate_tenant_name(&a.tenant).map_err(|why| driftgate::Error::Usage {
-        message: format!("--tenant {:?} {why}", a.tenant),
-        help: None,
-    })?;
+    driftgate::snapshot::validate_tenant_name(&a.tenant)
+        .map_err(|why| driftgate::Error::Usage { message: format!("--tenant {:?} {why}", a.tenant), help: None })?;
     if !a.store.starts_with("s3://") && !PathBuf::from(&a.store).is_dir() {
         return Err(driftgate::Error::Usage {
             message: format!("evidence store {} is not a directory", a.store),
@@ -186,7 +184,9 @@ fn search(a: SearchArgs) -> Result<ExitCode> {
         eprintln!("driftgate: {n}");
     }
     let out = match format.as_str() {
-        "json" => serde_json::to_string_pretty(&search::to_json(&found, &a.tenant, &filters)).unwrap_or_default() + "\n",
+        "json" => {
+            serde_json::to_string_pretty(&search::to_json(&found, &a.tenant, &filters)).unwrap_or_default() + "\n"
+        }
         "csv" => search::to_csv(&found),
         "table" => search::to_table(&found),
         _ => search::to_ndjson(&found),

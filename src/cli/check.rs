@@ -97,7 +97,9 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         audit_store: a.audit_store.clone(),
         audit_s3: a.s3.overrides(),
         audit_public_key: match &a.audit_public_key {
-            Some(p) => Some(driftgate::evidence::PublicKey::parse(&driftgate::input::read_text(p)?, &p.display().to_string())?),
+            Some(p) => {
+                Some(driftgate::evidence::PublicKey::parse(&driftgate::input::read_text(p)?, &p.display().to_string())?)
+            }
             None => None,
         },
     };

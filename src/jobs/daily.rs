@@ -2,8 +2,8 @@
 //! package → store → witness → verify, then alerts. Evidence is written whatever the gate says.
 
 use super::{open_store, signing_key, StoreFlags};
-use crate::baseline::BaselineSource;
 use crate::audit::archive::Trust;
+use crate::baseline::BaselineSource;
 use crate::check::{run_check_with, AuditArchive, BaselineChoice, CheckOptions, CheckRun};
 use crate::config::{Config, TenantConfig};
 use crate::error::{Error, Result};
