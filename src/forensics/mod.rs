@@ -51,6 +51,9 @@ pub struct ForensicOptions {
     pub retention_days: u32,
     /// Audit query interval in hours.
     pub interval_hours: u64,
+    /// How long the platform keeps audit events: the part of the window older than this is
+    /// read from the tenant's audit archive in the store instead of the live API.
+    pub platform_retention_days: u64,
     /// Query polling.
     pub polling: Polling,
     /// Where the forensic stream's new head is recorded.
@@ -222,15 +225,30 @@ pub fn collect_incident(
     if let Some(ip) = &opts.ip {
         queries.push(("audit/from-ip.ndjson", Vec::new(), Some(ip.clone())));
     }
+    // The platform no longer serves events older than its retention: those parts of the
+    // window, and any interval the live API returns empty, come from the tenant's audit
+    // archive in this store (each batch checked before use), without duplicates by event id.
+    let edge = now - time::Duration::days(opts.platform_retention_days as i64);
     for (name, filters, ip) in queries {
         let mut events: BTreeMap<(String, String), Value> = BTreeMap::new();
         let mut txs = Vec::new();
+        let mut from_archive: Vec<(time::OffsetDateTime, time::OffsetDateTime)> = Vec::new();
         let step = time::Duration::hours(opts.interval_hours.max(1) as i64);
         let mut a = opts.from;
         while a < opts.to {
-            let b = (a + step).min(opts.to);
+            let mut b = (a + step).min(opts.to);
+            if a < edge && b > edge {
+                b = edge;
+            }
+            if b <= edge {
+                from_archive.push((a, b));
+                a = b;
+                continue;
+            }
+            let mut returned = 0usize;
             let rec = run_query(api, a, b, None, &filters, opts.polling, |page| {
                 for e in page {
+                    returned += 1;
                     if let Some(ip) = &ip {
                         let from_ip = e["remoteIp"].as_array().is_some_and(|l| l.iter().any(|x| x == ip.as_str()));
                         if !from_ip {
@@ -249,8 +267,32 @@ pub fn collect_incident(
                 }
                 Ok(())
             })?;
+            if returned == 0 {
+                from_archive.push((a, b));
+            }
             txs.push(rec.transaction_id);
             a = b;
+        }
+        let live = events.len();
+        let mut archived_note = String::new();
+        if !from_archive.is_empty() {
+            let found =
+                archived(store, key, opts, &filters, ip.as_deref(), &from_archive, &mut events, &mut all_events)?;
+            let batches: Vec<String> = found["batches"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|b| b["events"].as_array().is_some_and(|e| !e.is_empty()))
+                .map(|b| format!("{}", b["sequence"]))
+                .collect();
+            if !batches.is_empty() {
+                archived_note =
+                    format!(" + archived batches {} of {}", batches.join(","), crate::audit::stream(&opts.tenant));
+            }
+            let mut record = found;
+            record["artifact"] = json!(name);
+            record["live_events"] = json!(live);
+            custody.record("archive", record);
         }
         let mut bytes = Vec::new();
         for e in events.values() {
@@ -259,7 +301,7 @@ pub fn collect_incident(
         }
         let filter_text = filters.iter().map(|f| format!("{}={}", f.property, f.value)).collect::<Vec<_>>().join(",");
         let source = format!(
-            "POST /api/v2/audits/query filters [{filter_text}]{} transactions {}",
+            "POST /api/v2/audits/query filters [{filter_text}]{} transactions {}{archived_note}",
             ip.map(|i| format!(" remoteIp={i}")).unwrap_or_default(),
             txs.join(",")
         );
@@ -456,6 +498,61 @@ pub fn collect_incident(
         artifacts,
         custody_entries: entries,
     })
+}
+
+/// The archived events of one query's filters in `intervals` that the live results lack,
+/// added to `events`; what was read, for the custody log: the intervals, each batch used
+/// (sequence, manifest hash, the ids taken from it), what the archive does not cover, and the
+/// batches that failed their check.
+#[allow(clippy::too_many_arguments)]
+fn archived(
+    store: &dyn Store,
+    key: &Signer25519,
+    opts: &ForensicOptions,
+    filters: &[Filter],
+    ip: Option<&str>,
+    intervals: &[(OffsetDateTime, OffsetDateTime)],
+    events: &mut BTreeMap<(String, String), Value>,
+    all_events: &mut Vec<Value>,
+) -> Result<Value> {
+    use crate::audit::archive::Trust;
+    let mut f = crate::audit::search::Filters { ip: ip.map(str::to_string), ..Default::default() };
+    for x in filters {
+        match x.property.as_str() {
+            "UserId" => f.user = Some(x.value.clone()),
+            "EntityId" => f.entity = Some(x.value.clone()),
+            "ClientId" => f.client = Some(x.value.clone()),
+            _ => {}
+        }
+    }
+    let window = (intervals[0].0, intervals[intervals.len() - 1].1);
+    let found = crate::audit::search::search(store, &opts.tenant, window, &Trust::Pinned(key.public()), &f)?;
+    let known: std::collections::HashSet<String> = events.keys().map(|(_, id)| id.clone()).collect();
+    let mut taken: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for e in &found.events {
+        if known.contains(&e.id) || !intervals.iter().any(|(a, b)| e.at >= *a && e.at < *b) {
+            continue;
+        }
+        all_events.push(json!({"entityType": e.event["entityType"], "entity": {"id": e.event["entity"]["id"]},
+                               "client": {"id": e.event["client"]["id"]}}));
+        let k = (e.event["eventDate"].as_str().unwrap_or("").to_string(), e.id.clone());
+        events.insert(k, e.event.clone());
+        taken.entry(e.batch).or_default().push(e.id.clone());
+    }
+    let rfc = crate::clock::rfc3339;
+    let covered = |a: OffsetDateTime, b: OffsetDateTime| found.covers(a, b);
+    Ok(json!({
+        "stream": found.stream,
+        "intervals": intervals.iter().map(|(a, b)| json!({"from": rfc(*a), "to": rfc(*b), "covered": covered(*a, *b)})).collect::<Vec<_>>(),
+        "batches": taken.iter().map(|(i, ids)| {
+            let b = &found.batches[*i];
+            json!({"sequence": b.sequence, "manifest_sha256": b.manifest_sha256, "events": ids})
+        }).collect::<Vec<_>>(),
+        "not_covered": found.gaps.iter().filter(|(a, b)| intervals.iter().any(|(x, y)| a < y && b > x))
+            .map(|(a, b)| json!({"from": rfc(*a), "to": rfc(*b)})).collect::<Vec<_>>(),
+        "problems": found.problems,
+        "masked": "archived events are minimized and masked as the archive holds them",
+    }))
 }
 
 /// An id as a file name.

@@ -69,6 +69,7 @@ pub fn forensics_collect(
         collected_by: req.collected_by.clone(),
         retention_days: config.store.retention_days,
         interval_hours: config.audit.interval_hours,
+        platform_retention_days: config.audit.platform_retention_days,
         polling: Default::default(),
         witness: config.witnesses(&o.witness),
     };
