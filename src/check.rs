@@ -370,11 +370,20 @@ pub fn run_check_with(opts: &CheckOptions, audit: Option<AuditArchive<'_>>) -> R
         "baseline": baseline.as_ref().map(|b| json!({"source": b.source, "sha256": b.sha256})),
     });
     let mut run_context = run_context;
+    // What the attribution rules need to know: whether an archive was read, and what it covers.
+    if audit.is_some() {
+        run_context["attribution"] = match &attribution {
+            Some(a) => serde_json::to_value(a).unwrap_or(Value::Null),
+            None => {
+                json!({"covered": null, "reason": if drift.is_empty() { "no drift to attribute" } else { "no collection times to bound the window" }})
+            }
+        };
+    }
     for (k, v) in &opts.run_context {
         if run_context.get(k).is_some() {
             return Err(Error::Usage {
                 message: format!("--run-context may not set {k:?}: driftgate sets it"),
-                help: Some("the run context already has id, time, tenant, platform, collected_at and baseline".into()),
+                help: Some("the run context already has id, time, tenant, platform, collected_at and baseline (and attribution, with an audit archive)".into()),
             });
         }
         run_context[k] = v.clone();

@@ -195,7 +195,11 @@ fn audit_lag_is_judged_from_the_run_context() {
     // The run's time is now: an hour-old checkpoint is current, a two-day-old one is stale
     // (the pack allows 26 hours).
     let ago = |hours: i64| driftgate::clock::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::hours(hours));
-    let fresh = check(&approved, true, json!({"audit": {"checkpoint": ago(1)}}));
+    // CC7.2 also needs the audit archive's attribution of the drift (GC-CC7.2-03): without
+    // one it is inconclusive however current the checkpoint.
+    let unattributed = check(&approved, true, json!({"audit": {"checkpoint": ago(1)}}));
+    assert_eq!(statuses(&unattributed)["CC7.2"], ControlStatus::Inconclusive);
+    let fresh = check(&approved, true, json!({"audit": {"checkpoint": ago(1)}, "attribution": {"covered": true}}));
     assert_eq!(statuses(&fresh)["CC7.2"], ControlStatus::Pass);
     let stale = check(&approved, true, json!({"audit": {"checkpoint": ago(48)}}));
     assert_eq!(statuses(&stale)["CC7.2"], ControlStatus::Fail);

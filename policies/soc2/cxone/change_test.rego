@@ -46,7 +46,7 @@ test_an_attributed_change_without_approved_clients_is_denied if {
 
 test_unattributed_change_is_denied if {
 	drift := [{"resource_type": "roles", "resource_id": "r1", "resource_name": "Admin", "change": "modified", "path": "/permissions", "changed_by": [], "unattributed": true}]
-	some f in change.deny_unattributed_change with input as inp with data.driftgate.drift as drift
+	some f in change.deny_unattributed_change with input as inp with data.driftgate.drift as drift with data.driftgate.run.attribution as {"covered": true}
 	f.msg == "change to roles \"Admin\" (modified at /permissions) has no audit event: an out-of-band change or a hole in the audit trail"
 	f.resource == {"type": "roles", "id": "r1", "name": "Admin"}
 }
@@ -62,5 +62,5 @@ test_attributed_and_uncontrolled_changes_are_not_unattributed if {
 		{"resource_type": "roles", "resource_id": "r1", "resource_name": "Admin", "change": "modified", "path": "", "changed_by": [ev("x")]},
 		{"resource_type": "campaigns", "resource_id": "p", "resource_name": "x", "change": "added", "path": "", "changed_by": [], "unattributed": true},
 	]
-	count(change.deny_unattributed_change) == 0 with input as inp with data.driftgate.drift as drift
+	count(change.deny_unattributed_change) == 0 with input as inp with data.driftgate.drift as drift with data.driftgate.run.attribution as {"covered": true}
 }

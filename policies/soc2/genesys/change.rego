@@ -31,15 +31,17 @@ deny_unapproved_change contains finding if {
 
 # METADATA
 # title: Every configuration change is in the audit trail
-# description: A change to a controlled resource for which the archived audit trail holds no event, in a window it covers completely (from the baseline's approval to the snapshot), was made out of band or the audit trail has a hole. Records the archive does not cover are not judged here (`attribution` is `not_covered`).
+# description: A change to a controlled resource for which the archived audit trail holds no event, in a window it covers completely (from the baseline's approval to the snapshot), was made out of band or the audit trail has a hole. Records the archive does not cover are not judged here (`attribution` is `not_covered`), and without an audit archive (data.driftgate.run.attribution) the rule is inconclusive. Such a change is also a CC8.1 finding of the change rule, since nothing shows it went through the pipeline.
 # custom:
 #   id: GC-CC7.2-03
-#   controls: [CC7.2, CC8.1]
+#   controls: [CC7.2]
 #   severity: high
+#   reads: [drift, run.attribution]
 #   remediation: Find out how the change was made (a Genesys Cloud support action, a deleted or unaudited integration) and whether audit collection missed events; run `driftgate audit search` over the window.
 deny_unattributed_change contains finding if {
 	lib.applies
 	some d in data.driftgate.drift
+	data.driftgate.run.attribution.covered == true
 	d.resource_type in controlled_types
 	d.unattributed == true
 	name := label(d)
