@@ -21,6 +21,7 @@ pub mod fsutil;
 pub mod input;
 pub mod jobs;
 pub mod normalize;
+pub mod period;
 pub mod platform;
 pub mod policy;
 pub mod report;

@@ -183,3 +183,77 @@ fn run_and_verify_through_the_cli_with_an_s3_store() {
         .code(2)
         .stderr(predicates::str::contains("does not have Object Lock enabled"));
 }
+
+#[test]
+fn attribution_and_audit_search_read_an_archive_in_s3() {
+    use driftgate::audit::mask::{MaskKey, MaskStats, Masker};
+    let moto = Moto::start();
+    let bucket = moto.bucket("ev6");
+    let store = S3Store::open(settings(&moto, &bucket, false)).unwrap();
+    // The example's audit events, as one batch over the example's week.
+    let doc = read_json("examples/genesys/acme-corp.audit-events.json");
+    let masker = Masker::new(MaskKey::new(b"s3-test-mask-key-0123456789".to_vec(), "test").unwrap(), &[], &[]).unwrap();
+    let mut stats = MaskStats::default();
+    let lines: Vec<(String, String, Vec<u8>)> = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let m = masker.apply(e.clone(), &mut stats);
+            (
+                m["eventDate"].as_str().unwrap().into(),
+                m["id"].as_str().unwrap().into(),
+                driftgate::canonical::to_vec(&m),
+            )
+        })
+        .collect();
+    let t = |s: &str| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap();
+    let key = Signer25519::from_file(&root().join("examples/keys/demo.key")).unwrap();
+    driftgate::audit::store_batch(
+        &store,
+        &key,
+        &driftgate::audit::Batch {
+            tenant: "acme-corp",
+            platform: driftgate::platform::Platform::GenesysCloud,
+            interval: (t("2026-11-15T00:00:00Z"), t("2026-11-23T00:00:00Z")),
+            run_id: "audit-s3-test".into(),
+            events: &lines,
+            counts: Default::default(),
+            masker: &masker,
+            stats: &stats,
+            queries: &[],
+            checkpoint_before: None,
+            source: json!({}),
+            retention_days: 3650,
+        },
+        now(),
+    )
+    .unwrap();
+    let url = format!("s3://{bucket}/evidence");
+    let s3 = ["--s3-endpoint-url", moto.endpoint.as_str(), "--s3-path-style"];
+    let (code, report) = check_json(&[
+        APPROVED.replace("approved", "drifted").as_str(),
+        "--audit-store",
+        &url,
+        "--audit-public-key",
+        "examples/keys/demo.pub",
+        s3[0],
+        s3[1],
+        s3[2],
+    ]);
+    assert_eq!(code, 1);
+    let a = &report["attribution"];
+    assert_eq!(
+        (a["covered"].as_bool(), a["attributed"].as_u64(), a["unattributed"].as_u64()),
+        (Some(true), Some(8), Some(1)),
+        "{a}"
+    );
+    let out = driftgate()
+        .args(["audit", "search", "--tenant", "acme-corp", "--store", &url])
+        .args(s3)
+        .args(["--from", "2026-11-15T00:00:00Z", "--to", "2026-11-23T00:00:00Z", "--entity-type", "Queue"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+}

@@ -98,6 +98,37 @@ pub enum EvidenceCommand {
     Keygen(KeygenArgs),
     /// Verify a store: hashes, chains, signatures, gaps, forks, missing or extra files, missing days.
     Verify(VerifyArgs),
+    /// The Type II report over an audit period, from the verified chain: per criterion × day,
+    /// exceptions, waivers, changes and audit-log coverage (json, html, csv, markdown, oscal).
+    ///
+    /// Exit codes: 0 reported, 1 the evidence did not verify (the report says so first), 2 could not be done.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The store: a directory or s3://bucket/prefix.
+    store: String,
+    #[command(flatten)]
+    s3: S3Flags,
+    /// The tenant.
+    #[arg(long, value_name = "NAME")]
+    tenant: String,
+    /// First day of the period (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: String,
+    /// Last day of the period (UTC, inclusive).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: String,
+    /// Output format (repeatable) [default: markdown on stdout, or json and html with --out].
+    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(driftgate::period::render::FORMATS))]
+    format: Vec<String>,
+    /// Write each format's file into this directory (all or nothing).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The key the packages must be signed with (pinned; default: the store's driftgate.pub).
+    #[arg(long, value_name = "FILE")]
+    public_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -198,7 +229,77 @@ pub fn evidence(c: EvidenceCommand) -> Result<ExitCode> {
     match c {
         EvidenceCommand::Keygen(a) => keygen(a),
         EvidenceCommand::Verify(a) => verify(a),
+        EvidenceCommand::Report(a) => period_report(a),
     }
+}
+
+fn period_report(a: ReportArgs) -> Result<ExitCode> {
+    use driftgate::period::{self, oscal, render};
+    if !a.store.starts_with("s3://") && !PathBuf::from(&a.store).is_dir() {
+        return Err(Error::Usage {
+            message: format!("evidence store {} is not a directory", a.store),
+            help: Some("give the store's root directory or s3://bucket/prefix".into()),
+        });
+    }
+    let public_key = match &a.public_key {
+        Some(p) => Some(PublicKey::parse(&driftgate::input::read_text(p)?, &p.display().to_string())?),
+        None => None,
+    };
+    let opts = period::PeriodOptions { tenant: a.tenant, from: parse_day(&a.from)?, to: parse_day(&a.to)?, public_key };
+    let store = open_store_url(&a.store, None, &a.s3.overrides())?;
+    let report = period::build(store.as_ref(), &opts, time::OffsetDateTime::now_utc())?;
+    let mut formats = a.format.clone();
+    if formats.is_empty() {
+        formats = if a.out.is_some() { vec!["json".into(), "html".into()] } else { vec!["markdown".into()] };
+    }
+    formats.dedup();
+    let render_one = |f: &str| -> Vec<(String, Vec<u8>)> {
+        let pretty = |v: &serde_json::Value| (driftgate::canonical::to_pretty(v) + "\n").into_bytes();
+        match f {
+            "json" => vec![(render::file_name(f).into(), render::json(&report).into_bytes())],
+            "html" => vec![(render::file_name(f).into(), render::html(&report).into_bytes())],
+            "csv" => vec![(render::file_name(f).into(), render::csv(&report).into_bytes())],
+            "markdown" => vec![(render::file_name(f).into(), render::markdown(&report).into_bytes())],
+            _ => vec![
+                (render::file_name(f).into(), pretty(&oscal::assessment_results(&report))),
+                (oscal::PLAN_FILE.into(), pretty(&oscal::assessment_plan(&report))),
+            ],
+        }
+    };
+    match &a.out {
+        Some(dir) => {
+            let files: Vec<(String, Vec<u8>)> = formats.iter().flat_map(|f| render_one(f)).collect();
+            driftgate::fsutil::write_all_or_nothing(dir, &files)?;
+            for (name, _) in &files {
+                eprintln!("driftgate: wrote {}", dir.join(name).display());
+            }
+        }
+        None => {
+            for f in &formats {
+                for (_, bytes) in render_one(f) {
+                    super::print(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+    }
+    let i = &report.integrity;
+    if i.ok {
+        eprintln!(
+            "driftgate: {} package(s) of {} verified; {} day(s) from {} to {}",
+            i.packages_verified,
+            report.tenant,
+            report.days.len(),
+            report.from,
+            report.to
+        );
+    } else {
+        eprintln!(
+            "driftgate: INTEGRITY FAILURE: {} problem(s), {} package(s) of the period left out; the report says so first",
+            i.problems.iter().filter(|p| p.severity == "error").count(),
+            i.excluded.len()
+        );
+    }
+    Ok(if i.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn keygen(a: KeygenArgs) -> Result<ExitCode> {
