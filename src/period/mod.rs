@@ -298,18 +298,18 @@ pub fn build(store: &dyn Store, opts: &PeriodOptions, now: OffsetDateTime) -> Re
     }
     crate::snapshot::validate_tenant_name(&opts.tenant)
         .map_err(|why| Error::Usage { message: format!("--tenant {:?} {why}", opts.tenant), help: None })?;
+    if crate::evidence::verify::load_chain(store, &opts.tenant)?.is_empty() {
+        return Err(Error::Usage {
+            message: format!("{} holds no evidence of tenant {}", store.location(), opts.tenant),
+            help: Some("give the store `run` writes to and the tenant's name".into()),
+        });
+    }
     // 1. Verify the tenant's chain, as `evidence verify` does.
     let verified = verify_store(
         store,
         &VerifyOptions { tenant: Some(opts.tenant.clone()), public_key: opts.public_key.clone(), ..Default::default() },
     )?;
     let summary = verified.tenants.iter().find(|t| t.tenant == opts.tenant);
-    if summary.is_none_or(|t| t.packages == 0) && verified.ok() {
-        return Err(Error::Usage {
-            message: format!("{} holds no evidence of tenant {}", store.location(), opts.tenant),
-            help: Some("give the store `run` writes to and the tenant's name".into()),
-        });
-    }
     let mut integrity = Integrity {
         ok: verified.ok(),
         public_key: verified.public_key.clone(),
