@@ -71,10 +71,26 @@ pub struct ArchivedEvent {
     pub at: OffsetDateTime,
     /// `id`.
     pub id: String,
-    /// The event as stored (minimized and masked).
-    pub event: Value,
+    /// The event's line as stored (canonical JSON, minimized and masked).
+    pub raw: Vec<u8>,
     /// Index into [`Archive::batches`].
     pub batch: usize,
+}
+
+impl ArchivedEvent {
+    /// The event as stored, parsed (its batch was checked, and its line parsed once already).
+    pub fn event(&self) -> Value {
+        serde_json::from_slice(&self.raw).unwrap_or(Value::Null)
+    }
+}
+
+/// What every event line must have: read without building the whole event.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(rename = "eventDate", borrow)]
+    event_date: std::borrow::Cow<'a, str>,
 }
 
 /// What was read for a window.
@@ -130,16 +146,19 @@ impl Archive {
 /// A cheap test on an event's stored bytes before it is parsed (`true`: parse it and look).
 pub type Prefilter<'a> = &'a (dyn Fn(&[u8]) -> bool + Sync);
 
+/// The exact test on a parsed event.
+pub type Keep<'a> = &'a (dyn Fn(&Value) -> bool + Sync);
+
 /// Reads the archive of `tenant` for `window`: every batch overlapping it is checked, and the
 /// events of the sound ones inside the window for which `prefilter` and then `keep` say yes are
-/// returned.
+/// returned (`keep` `None`: every event that passes `prefilter`, without parsing it whole).
 pub fn read(
     store: &dyn Store,
     tenant: &str,
     window: Interval,
     trust: &Trust,
     prefilter: Prefilter<'_>,
-    keep: &(dyn Fn(&Value) -> bool + Sync),
+    keep: Option<Keep<'_>>,
 ) -> Result<Archive> {
     let stream = stream(tenant);
     let (key, key_pinned) = match trust {
@@ -234,63 +253,26 @@ pub fn read(
             problems.push(problem(&e, "missing_file", "the manifest lists no events.ndjson".into()));
             continue;
         };
-        let dir = e.manifest.trim_end_matches("manifest.json").to_string();
-        let events = store.get(&format!("{dir}events.ndjson"))?;
-        wanted.push((e, interval, file, events));
+        wanted.push((e, interval, file));
     }
-    // Hash and scan the events of each batch, on every core.
-    let scanned: Vec<std::result::Result<Scanned, BatchProblem>> = wanted
-        .into_par_iter()
-        .map(|(e, interval, file, events)| {
-            let Some(events) = events else {
-                return Err(problem(
-                    &e,
-                    "missing_file",
-                    "events.ndjson is listed in the manifest but not stored".into(),
-                ));
-            };
-            if events.len() as u64 != file.bytes {
-                return Err(problem(
-                    &e,
-                    "file_size",
-                    format!("events.ndjson has {} bytes, the manifest says {}", events.len(), file.bytes),
-                ));
-            }
-            if canonical::sha256_hex(&events) != file.sha256 {
-                return Err(problem(&e, "file_hash", "events.ndjson does not match the manifest".into()));
-            }
-            let inside = interval.0 >= window.0 && interval.1 <= window.1;
-            let mut found = Vec::new();
-            let mut count = 0usize;
-            for line in events.split(|c| *c == b'\n').filter(|l| !l.is_empty()) {
-                count += 1;
-                if !prefilter(line) {
-                    continue;
-                }
-                let Ok(v) = serde_json::from_slice::<Value>(line) else {
-                    return Err(problem(&e, "bad_record", format!("event {count} of events.ndjson is not JSON")));
-                };
-                let Some(at) = v["eventDate"].as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()) else {
-                    return Err(problem(&e, "bad_record", format!("event {count} has no RFC 3339 eventDate")));
-                };
-                if !inside && (at < window.0 || at >= window.1) {
-                    continue;
-                }
-                if keep(&v) {
-                    found.push((at, v["id"].as_str().unwrap_or("").to_string(), v));
-                }
-            }
-            let used = BatchUsed {
-                sequence: e.sequence,
-                manifest: e.manifest.clone(),
-                manifest_sha256: e.manifest_sha256.clone(),
-                from: crate::clock::rfc3339(interval.0),
-                to: crate::clock::rfc3339(interval.1),
-                events: count,
-            };
-            Ok((used, interval, found))
-        })
-        .collect();
+    // Hash and scan the events of each batch, on every core, a few batches at a time: memory
+    // stays bounded, and the buffers of one round are reused by the next.
+    let mut scanned: Vec<std::result::Result<Scanned, BatchProblem>> = Vec::with_capacity(wanted.len());
+    let round = 4 * rayon::current_num_threads().max(1);
+    let mut wanted = wanted.into_iter().peekable();
+    while wanted.peek().is_some() {
+        let mut chunk = Vec::with_capacity(round);
+        for (e, interval, file) in wanted.by_ref().take(round) {
+            let dir = e.manifest.trim_end_matches("manifest.json").to_string();
+            let events = store.get(&format!("{dir}events.ndjson"))?;
+            chunk.push((e, interval, file, events));
+        }
+        let done: Vec<_> = chunk
+            .into_par_iter()
+            .map(|(e, interval, file, events)| scan(&e, interval, &file, events, window, prefilter, keep))
+            .collect();
+        scanned.extend(done);
+    }
     let mut batches = Vec::new();
     let mut intervals = Vec::new();
     // id → (sequence, event): the newest stored revision of an event wins.
@@ -300,8 +282,8 @@ pub fn read(
             Err(p) => problems.push(p),
             Ok((used, interval, found)) => {
                 let index = batches.len();
-                for (at, id, event) in found {
-                    let candidate = ArchivedEvent { at, id: id.clone(), event, batch: index };
+                for (at, id, raw) in found {
+                    let candidate = ArchivedEvent { at, id: id.clone(), raw, batch: index };
                     match by_id.get(&id) {
                         Some((seq, _)) if *seq > used.sequence => {}
                         _ => {
@@ -332,8 +314,69 @@ pub fn read(
     })
 }
 
+/// Checks one batch's events against its manifest entry and returns the matching events.
+fn scan(
+    e: &ChainEntry,
+    interval: Interval,
+    file: &crate::evidence::manifest::ManifestFile,
+    events: Option<Vec<u8>>,
+    window: Interval,
+    prefilter: Prefilter<'_>,
+    keep: Option<Keep<'_>>,
+) -> std::result::Result<Scanned, BatchProblem> {
+    let Some(events) = events else {
+        return Err(problem(e, "missing_file", "events.ndjson is listed in the manifest but not stored".into()));
+    };
+    if events.len() as u64 != file.bytes {
+        return Err(problem(
+            e,
+            "file_size",
+            format!("events.ndjson has {} bytes, the manifest says {}", events.len(), file.bytes),
+        ));
+    }
+    if canonical::sha256_hex(&events) != file.sha256 {
+        return Err(problem(e, "file_hash", "events.ndjson does not match the manifest".into()));
+    }
+    let inside = interval.0 >= window.0 && interval.1 <= window.1;
+    let mut found = Vec::new();
+    let mut count = 0usize;
+    for line in events.split(|c| *c == b'\n').filter(|l| !l.is_empty()) {
+        count += 1;
+        if !prefilter(line) {
+            continue;
+        }
+        let Ok(head) = serde_json::from_slice::<Head<'_>>(line) else {
+            return Err(problem(e, "bad_record", format!("event {count} of events.ndjson has no id and eventDate")));
+        };
+        let Ok(at) = OffsetDateTime::parse(&head.event_date, &Rfc3339) else {
+            return Err(problem(e, "bad_record", format!("event {count} has no RFC 3339 eventDate")));
+        };
+        if !inside && (at < window.0 || at >= window.1) {
+            continue;
+        }
+        if let Some(keep) = keep {
+            let Ok(v) = serde_json::from_slice::<Value>(line) else {
+                return Err(problem(e, "bad_record", format!("event {count} of events.ndjson is not JSON")));
+            };
+            if !keep(&v) {
+                continue;
+            }
+        }
+        found.push((at, head.id.into_owned(), line.to_vec()));
+    }
+    let used = BatchUsed {
+        sequence: e.sequence,
+        manifest: e.manifest.clone(),
+        manifest_sha256: e.manifest_sha256.clone(),
+        from: crate::clock::rfc3339(interval.0),
+        to: crate::clock::rfc3339(interval.1),
+        events: count,
+    };
+    Ok((used, interval, found))
+}
+
 /// A sound batch read: what was used, its interval, and its matching `(eventDate, id, event)`.
-type Scanned = (BatchUsed, Interval, Vec<(OffsetDateTime, String, Value)>);
+type Scanned = (BatchUsed, Interval, Vec<(OffsetDateTime, String, Vec<u8>)>);
 
 fn problem(e: &ChainEntry, code: &'static str, detail: String) -> BatchProblem {
     BatchProblem { sequence: e.sequence, manifest: e.manifest.clone(), code, detail }

@@ -140,7 +140,7 @@ pub fn attribute(
     let keep = |e: &Value| {
         e["status"].as_str() != Some("FAILURE") && e["entity"]["id"].as_str().is_some_and(|id| wanted.contains(id))
     };
-    let archive = archive::read(store, tenant, (window.from, end), trust, &|_| true, &keep)?;
+    let archive = archive::read(store, tenant, (window.from, end), trust, &|_| true, Some(&keep))?;
     Ok(apply(&archive, store.location(), window, subjects, drift))
 }
 
@@ -154,10 +154,11 @@ pub fn apply(
 ) -> AttributionSummary {
     let end = window.to + time::Duration::seconds(1);
     let covered = archive.covers(window.from, end);
-    let mut by_entity: HashMap<&str, Vec<&archive::ArchivedEvent>> = HashMap::new();
-    for e in &archive.events {
-        if let Some(id) = e.event["entity"]["id"].as_str() {
-            by_entity.entry(id).or_default().push(e);
+    let parsed: Vec<(Value, &archive::ArchivedEvent)> = archive.events.iter().map(|e| (e.event(), e)).collect();
+    let mut by_entity: HashMap<&str, Vec<&(Value, &archive::ArchivedEvent)>> = HashMap::new();
+    for p in &parsed {
+        if let Some(id) = p.0["entity"]["id"].as_str() {
+            by_entity.entry(id).or_default().push(p);
         }
     }
     let (mut attributed, mut unattributed, mut not_covered) = (0, 0, 0);
@@ -168,8 +169,7 @@ pub fn apply(
             continue;
         }
         let events = subjects.entity_of(c).and_then(|id| by_entity.get(id)).map(Vec::as_slice).unwrap_or(&[]);
-        let mut list: Vec<ChangedBy> =
-            events.iter().rev().map(|e| changed_by(&e.event, &e.id, e.at, subjects)).collect();
+        let mut list: Vec<ChangedBy> = events.iter().rev().map(|(v, e)| changed_by(v, &e.id, e.at, subjects)).collect();
         list.sort_by(|a, b| (&b.at, &b.event_id).cmp(&(&a.at, &a.event_id)));
         if list.is_empty() {
             c.unattributed = Some(true);

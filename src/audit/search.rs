@@ -60,6 +60,11 @@ impl Filters {
         out
     }
 
+    /// Whether no filter is given (every event of the window matches).
+    pub fn is_empty(&self) -> bool {
+        self.needles().is_empty()
+    }
+
     /// Whether the parsed event matches every filter.
     pub fn matches(&self, e: &Value) -> bool {
         let is = |want: &Option<String>, got: &Value| want.as_ref().is_none_or(|w| got.as_str() == Some(w.as_str()));
@@ -91,7 +96,8 @@ pub fn search(store: &dyn Store, tenant: &str, window: Interval, trust: &Trust, 
     let finders: Vec<memmem::Finder<'static>> =
         filters.needles().into_iter().map(|n| memmem::Finder::new(&n).into_owned()).collect();
     let prefilter = move |line: &[u8]| finders.iter().all(|f| f.find(line).is_some());
-    archive::read(store, tenant, window, trust, &prefilter, &|e| filters.matches(e))
+    let keep = |e: &Value| filters.matches(e);
+    archive::read(store, tenant, window, trust, &prefilter, (!filters.is_empty()).then_some(&keep))
 }
 
 /// The earliest instant the stream's batches cover (the default `--from`).
@@ -128,14 +134,14 @@ pub fn to_json(a: &Archive, tenant: &str, filters: &Filters) -> Value {
 /// An event with the batch it came from (`_batch`: sequence and manifest hash).
 fn with_batch(a: &Archive, e: &ArchivedEvent) -> Value {
     let b = &a.batches[e.batch];
-    json!({"event": e.event, "batch": {"sequence": b.sequence, "manifest_sha256": b.manifest_sha256}})
+    json!({"event": e.event(), "batch": {"sequence": b.sequence, "manifest_sha256": b.manifest_sha256}})
 }
 
 /// One event per line, as stored (`--format ndjson`).
 pub fn to_ndjson(a: &Archive) -> String {
     let mut out = String::new();
     for e in &a.events {
-        out.push_str(&String::from_utf8_lossy(&crate::canonical::to_vec(&e.event)));
+        out.push_str(&String::from_utf8_lossy(&e.raw));
         out.push('\n');
     }
     out
@@ -177,7 +183,7 @@ fn cells(e: &Value) -> [String; 10] {
 pub fn to_csv(a: &Archive) -> String {
     let mut out = COLUMNS.join(",") + "\n";
     for e in &a.events {
-        let row: Vec<String> = cells(&e.event)
+        let row: Vec<String> = cells(&e.event())
             .iter()
             .map(|c| {
                 let c = spreadsheet_cell(c);
@@ -199,7 +205,7 @@ pub fn to_table(a: &Archive) -> String {
     let rows: Vec<[String; 10]> = a
         .events
         .iter()
-        .map(|e| cells(&e.event).map(|c| neutralize(&c, false).replace(['\n', '\r', '\t'], " ")))
+        .map(|e| cells(&e.event()).map(|c| neutralize(&c, false).replace(['\n', '\r', '\t'], " ")))
         .collect();
     let mut widths = COLUMNS.map(str::len);
     for r in &rows {

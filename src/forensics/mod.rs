@@ -533,10 +533,11 @@ fn archived(
         if known.contains(&e.id) || !intervals.iter().any(|(a, b)| e.at >= *a && e.at < *b) {
             continue;
         }
-        all_events.push(json!({"entityType": e.event["entityType"], "entity": {"id": e.event["entity"]["id"]},
-                               "client": {"id": e.event["client"]["id"]}}));
-        let k = (e.event["eventDate"].as_str().unwrap_or("").to_string(), e.id.clone());
-        events.insert(k, e.event.clone());
+        let event = e.event();
+        all_events.push(json!({"entityType": event["entityType"], "entity": {"id": event["entity"]["id"]},
+                               "client": {"id": event["client"]["id"]}}));
+        let k = (event["eventDate"].as_str().unwrap_or("").to_string(), e.id.clone());
+        events.insert(k, event);
         taken.entry(e.batch).or_default().push(e.id.clone());
     }
     let rfc = crate::clock::rfc3339;

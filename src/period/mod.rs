@@ -685,7 +685,7 @@ fn audit_coverage(store: &dyn Store, opts: &PeriodOptions, now: OffsetDateTime) 
         });
     }
     let trust = opts.public_key.clone().map_or(Trust::Store, Trust::Pinned);
-    let a = archive::read(store, &opts.tenant, (start, end), &trust, &|_| false, &|_| false)?;
+    let a = archive::read(store, &opts.tenant, (start, end), &trust, &|_| false, None)?;
     Ok(AuditCoverage {
         stream,
         batches: a.batches.len(),

@@ -152,16 +152,16 @@ fn controls(o: &mut String, r: &Report) {
         "<section id=\"controls\">\n<h2>Control matrix</h2>\n<p>{} PASS, {} FAIL, {} INCONCLUSIVE, {} WAIVED, {} NOT_TESTED.</p>\n<table>\n<thead><tr><th>Criterion</th><th>Title</th><th>Status</th><th>Rules</th><th>Findings</th><th>Population</th></tr></thead>\n<tbody>\n",
         c.pass, c.fail, c.inconclusive, c.waived, c.not_tested
     );
-    for ctl in &r.controls {
+    // Tested criteria first; the untested ones folded into one line at the end.
+    for ctl in r.controls.iter().filter(|c| c.status != ControlStatus::NotTested) {
         let pop: Vec<String> = ctl.population.iter().map(|(k, v)| format!("{}: {v}", esc(k))).collect();
         let reason = match (ctl.status, ctl.reason.as_deref()) {
             (ControlStatus::NotTested, _) | (_, None) => String::new(),
             (_, Some(w)) => format!("<div class=\"muted\">{}</div>", esc(w)),
         };
-        let row_class = if ctl.status == ControlStatus::NotTested { " class=\"untested\"" } else { "" };
         let _ = writeln!(
             o,
-            "<tr id=\"control-{}\"{row_class}><td>{}</td><td>{}</td><td>{}{reason}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr id=\"control-{}\"><td>{}</td><td>{}</td><td>{}{reason}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&ctl.id),
             esc(&ctl.id),
             esc(&ctl.title),
@@ -169,6 +169,16 @@ fn controls(o: &mut String, r: &Report) {
             esc(&ctl.rules.join(", ")),
             ctl.findings,
             pop.join(", ")
+        );
+    }
+    let untested: Vec<String> =
+        r.controls.iter().filter(|c| c.status == ControlStatus::NotTested).map(|c| esc(&c.id)).collect();
+    if !untested.is_empty() {
+        let _ = writeln!(
+            o,
+            "<tr id=\"not-tested\" class=\"untested\"><td colspan=\"6\">{} NOT_TESTED (no rule maps to them): {}</td></tr>",
+            untested.len(),
+            untested.join(" ")
         );
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
