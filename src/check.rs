@@ -36,6 +36,8 @@ pub struct CheckOptions {
     pub baseline: BaselineChoice,
     /// The policy bundle directory.
     pub policies: PathBuf,
+    /// How a signed bundle tarball must verify (`--bundle-public-key`).
+    pub bundle_verification: Option<crate::policy::signing::Verification>,
     /// A schema directory replacing the built-in schemas.
     pub schemas: Option<PathBuf>,
     /// A catalog file adding to or replacing the built-in platforms.
@@ -83,6 +85,7 @@ impl CheckOptions {
             snapshot: snapshot.into(),
             baseline: BaselineChoice::Auto(PathBuf::from("baselines")),
             policies: PathBuf::from("policies"),
+            bundle_verification: None,
             schemas: None,
             catalog: None,
             data: Vec::new(),
@@ -179,7 +182,7 @@ fn prepare(opts: &CheckOptions, baseline: Result<Option<baseline::ReadBaseline>>
         Some(dir) => SchemaRegistry::from_dir(dir)?,
         None => SchemaRegistry::built_in()?,
     };
-    let bundle = Bundle::load(&opts.policies)?;
+    let bundle = Bundle::load_verified(&opts.policies, opts.bundle_verification.as_ref())?;
     let extra = opts
         .data
         .iter()

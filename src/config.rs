@@ -113,6 +113,28 @@ pub struct CheckConfig {
     /// Per-rule evaluation limit.
     #[serde(default = "default_timeout")]
     pub policy_timeout_secs: u64,
+    /// The key a signed policy bundle tarball must verify with (`--bundle-public-key`).
+    #[serde(default)]
+    pub bundle_public_key: Option<PathBuf>,
+    /// Its JWS algorithm (default RS256).
+    #[serde(default)]
+    pub bundle_signing_alg: Option<String>,
+    /// The scope its signature must carry.
+    #[serde(default)]
+    pub bundle_scope: Option<String>,
+}
+
+impl CheckConfig {
+    /// The verification `bundle_public_key` asks for, if any.
+    pub fn bundle_verification(&self) -> crate::Result<Option<crate::policy::signing::Verification>> {
+        let Some(key) = &self.bundle_public_key else {
+            return Ok(None);
+        };
+        let alg = self.bundle_signing_alg.as_deref().unwrap_or("RS256");
+        crate::policy::signing::Verification::read(key, alg, self.bundle_scope.as_deref()).map(Some).map_err(
+            |message| crate::Error::Usage { message: format!("[check] bundle_public_key: {message}"), help: None },
+        )
+    }
 }
 
 impl Default for CheckConfig {
@@ -123,6 +145,9 @@ impl Default for CheckConfig {
             fail_on: Vec::new(),
             formats: default_formats(),
             policy_timeout_secs: default_timeout(),
+            bundle_public_key: None,
+            bundle_signing_alg: None,
+            bundle_scope: None,
         }
     }
 }
@@ -309,6 +334,9 @@ impl Config {
             }
         }
         abs(&mut self.check.policies);
+        if let Some(k) = self.check.bundle_public_key.as_mut() {
+            abs(k);
+        }
         abs(&mut self.check.baselines);
         for t in &mut self.tenants {
             if let Some(p) = t.snapshot.as_mut() {

@@ -274,3 +274,172 @@ fn a_bad_bundle_tarball_is_refused() {
     let out = driftgate().args(["check", APPROVED, "--policies"]).arg(&not_gzip).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `tests/support/bundle_sign.py` with real OPA on its path.
+fn bundle_sign(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let out = std::process::Command::new("python3")
+        .arg(root().join("tests/support/bundle_sign.py"))
+        .arg(opa_lib())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bundle_sign.py: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn rewrite_tar(from: &Path, to: &Path, change: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>, add: &[(&str, &str)]) {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(from).unwrap()));
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+    let mut put = |name: &str, bytes: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, bytes).unwrap();
+    };
+    for e in archive.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+        if let Some(bytes) = change(&name, bytes) {
+            put(&name, &bytes);
+        }
+    }
+    for (n, text) in add {
+        put(n, text.as_bytes());
+    }
+    std::fs::write(to, b.into_inner().unwrap().finish().unwrap()).unwrap();
+}
+
+#[test]
+fn a_signed_bundle_is_verified_as_opa_signs_and_verifies_it() {
+    let d = tempfile::tempdir().unwrap();
+    let p = |n: &str| d.path().join(n);
+    bundle_sign(&["keys".as_ref(), d.path().as_os_str()]);
+    std::fs::write(p("claims.json"), r#"{"scope": "prod", "iss": "ci"}"#).unwrap();
+    let signed = p("signed.tar.gz");
+    driftgate()
+        .args(["policy", "build", "policies", "-o"])
+        .arg(&signed)
+        .args(["--revision", "rev-7", "--signing-key"])
+        .arg(p("rsa.key"))
+        .arg("--claims-file")
+        .arg(p("claims.json"))
+        .assert()
+        .success();
+    // Real OPA (io.jwt.verify_rs256) and `cryptography` accept driftgate's JWS, and every
+    // file's digest is the one OPA's hashing rules give.
+    let out = bundle_sign(&["check".as_ref(), signed.as_os_str(), p("rsa.pub").as_os_str()]);
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(seen["opa_verified"], true, "{seen}");
+    assert_eq!(seen["cryptography_verified"], true, "{seen}");
+    assert_eq!(seen["digests_ok"], true, "{seen}");
+    assert_eq!(seen["opa_header"]["alg"], "RS256");
+    assert_eq!(seen["scope"], "prod");
+
+    let t = signed.display().to_string();
+    let key = p("rsa.pub").display().to_string();
+    let check = |tarball: &str, extra: &[&str]| {
+        driftgate().args(["check", DRIFTED, "--format", "json", "--policies", tarball]).args(extra).output().unwrap()
+    };
+    // Verified: the check runs and the report says which key and algorithm held.
+    let out = check(&t, &["--bundle-public-key", &key, "--bundle-scope", "prod"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sig = &report["policy_bundle"]["signature"];
+    assert_eq!(sig["algorithm"], "RS256");
+    assert_eq!(sig["scope"], "prod");
+    assert_eq!(sig["key_sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(report["policy_bundle"]["revision"], "rev-7");
+    // The same for policy test and the daily run; a run refused for the signature writes
+    // no evidence.
+    driftgate().args(["policy", "test", &t, "--bundle-public-key", &key, "--bundle-scope", "prod"]).assert().success();
+    let run = |store: &Path, extra: &[&str]| {
+        driftgate()
+            .args([
+                "run",
+                "--snapshot",
+                APPROVED,
+                "--signing-key",
+                "examples/keys/demo.key",
+                "--policies",
+                &t,
+                "--store",
+            ])
+            .arg(store)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&p("store"), &["--bundle-public-key", &key, "--bundle-scope", "prod"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&p("store-refused"), &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!walk(&p("store-refused")).iter().any(|f| f.ends_with("manifest.json")), "no package for a refused bundle");
+
+    // Refused, exit 2, no report: no key for a signed bundle, the wrong scope, another key,
+    // another algorithm, and a key for an unsigned bundle or a directory.
+    let refused = |tarball: &str, extra: &[&str], says: &str| {
+        let out = check(tarball, extra);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(out.stdout.is_empty(), "{extra:?}: a report was written");
+        assert!(err.contains(says), "{extra:?}: {err}");
+    };
+    refused(&t, &[], "no key to verify it");
+    refused(&t, &["--bundle-public-key", &key], "scope");
+    let ec = p("ec.pub").display().to_string();
+    refused(&t, &["--bundle-public-key", &ec, "--bundle-signing-alg", "ES256", "--bundle-scope", "prod"], "uses RS256");
+    let unsigned = p("unsigned.tar.gz");
+    driftgate().args(["policy", "build", "policies", "-o"]).arg(&unsigned).assert().success();
+    refused(&unsigned.display().to_string(), &["--bundle-public-key", &key], "has no .signatures.json");
+    refused("policies", &["--bundle-public-key", &key], "is a directory");
+
+    // Tampering after signing: a module changed, a file added, a file removed.
+    let tampered = p("tampered.tar.gz");
+    rewrite_tar(
+        &signed,
+        &tampered,
+        |n, b| Some(if n == "soc2/genesys/lib.rego" { [b, b"\n# edited\n".to_vec()].concat() } else { b }),
+        &[],
+    );
+    let tt = tampered.display().to_string();
+    refused(&tt, &["--bundle-public-key", &key, "--bundle-scope", "prod"], "soc2/genesys/lib.rego: digest mismatch");
+    rewrite_tar(&signed, &tampered, |_, b| Some(b), &[("soc2/extra.rego", "package soc2.extra\n")]);
+    refused(&tt, &["--bundle-public-key", &key, "--bundle-scope", "prod"], "soc2/extra.rego is not covered");
+    rewrite_tar(&signed, &tampered, |n, b| (n != "data.json").then_some(b), &[]);
+    refused(&tt, &["--bundle-public-key", &key, "--bundle-scope", "prod"], "data.json is signed but not in the bundle");
+    // Whitespace in a structured document is not a change (OPA hashes it parsed).
+    rewrite_tar(
+        &signed,
+        &tampered,
+        |n, b| {
+            Some(if n == "data.json" {
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                serde_json::to_vec(&v).unwrap()
+            } else {
+                b
+            })
+        },
+        &[],
+    );
+    assert_eq!(check(&tt, &["--bundle-public-key", &key, "--bundle-scope", "prod"]).status.code(), Some(1));
+
+    // A bundle whose ES256 signature real OPA made (io.jwt.encode_sign, digests computed
+    // outside driftgate, entries named "/path" as `opa build` names them) verifies.
+    let opa_signed = p("opa-signed.tar.gz");
+    bundle_sign(&[
+        "opa-sign".as_ref(),
+        unsigned.as_os_str(),
+        opa_signed.as_os_str(),
+        p("ec.key").as_os_str(),
+        "team-a".as_ref(),
+    ]);
+    let o = opa_signed.display().to_string();
+    let out = check(&o, &["--bundle-public-key", &ec, "--bundle-signing-alg", "ES256", "--bundle-scope", "team-a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["policy_bundle"]["signature"]["algorithm"], "ES256");
+    refused(&o, &["--bundle-public-key", &key, "--bundle-scope", "team-a"], "uses ES256");
+}

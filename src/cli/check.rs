@@ -68,6 +68,8 @@ pub struct CheckArgs {
     audit_public_key: Option<PathBuf>,
     #[command(flatten)]
     s3: super::evidence::S3Flags,
+    #[command(flatten)]
+    bundle_key: super::policy::BundleKeyArgs,
 }
 
 pub fn run(a: CheckArgs) -> Result<ExitCode> {
@@ -81,6 +83,7 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         snapshot: a.snapshot,
         baseline,
         policies: a.policies,
+        bundle_verification: a.bundle_key.verification()?,
         schemas: a.schemas,
         catalog: a.catalog,
         data: a.data,

@@ -52,6 +52,8 @@ pub struct RunArgs {
     /// The key the --audit-store batches must be signed with (default: that store's driftgate.pub).
     #[arg(long, value_name = "FILE", requires = "audit_store")]
     audit_public_key: Option<PathBuf>,
+    #[command(flatten)]
+    bundle_key: super::policy::BundleKeyArgs,
 }
 
 /// S3 settings for `--store s3://...` (credentials come from the AWS SDK's usual sources).
@@ -179,6 +181,7 @@ pub fn run_cmd(a: RunArgs) -> Result<ExitCode> {
         snapshot: a.snapshot,
         store: StoreFlags { store: a.store, s3: a.s3.overrides(), signing_key: a.signing_key },
         policies: a.policies,
+        bundle_verification: a.bundle_key.verification()?,
         baseline: a.baseline,
         tenant: a.tenant,
         retention_days: a.retention_days,

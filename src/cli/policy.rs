@@ -1,6 +1,7 @@
 //! `driftgate policy test|lint|doc`.
 
 use clap::{Args, Subcommand};
+use driftgate::policy::signing::{Signing, Verification};
 use driftgate::policy::testing::{run_tests, TestStatus, Threshold};
 use driftgate::policy::{doc, lint, Bundle, DEFAULT_TIMEOUT};
 use driftgate::{Error, Result};
@@ -22,6 +23,34 @@ pub enum PolicyCommand {
     Build(BuildArgs),
 }
 
+/// How a signed OPA bundle tarball (`.signatures.json`) is verified, as OPA's
+/// `--verification-key`, `--signing-alg` and `--scope` do.
+#[derive(Debug, Clone, Args)]
+pub struct BundleKeyArgs {
+    /// Verify the bundle tarball's .signatures.json with this key (PEM public key or
+    /// certificate; for HS256 a file holding the secret). A signed bundle needs it.
+    #[arg(long, value_name = "FILE")]
+    bundle_public_key: Option<PathBuf>,
+    /// The JWS algorithm the bundle is signed with.
+    #[arg(long, value_name = "ALG", default_value = "RS256", requires = "bundle_public_key")]
+    bundle_signing_alg: String,
+    /// The scope the signature must carry.
+    #[arg(long, value_name = "SCOPE", requires = "bundle_public_key")]
+    bundle_scope: Option<String>,
+}
+
+impl BundleKeyArgs {
+    /// The verification to apply, if a key was given.
+    pub fn verification(&self) -> Result<Option<Verification>> {
+        let Some(key) = &self.bundle_public_key else {
+            return Ok(None);
+        };
+        Verification::read(key, &self.bundle_signing_alg, self.bundle_scope.as_deref()).map(Some).map_err(|message| {
+            Error::Usage { message, help: Some("--bundle-public-key takes the signer's public key in PEM".into()) }
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// Policy bundle directory.
@@ -33,6 +62,19 @@ pub struct BuildArgs {
     /// The bundle's revision (recorded in reports and evidence manifests), e.g. a commit.
     #[arg(long, value_name = "REVISION")]
     revision: Option<String>,
+    /// Sign the bundle with this private key (PEM; for HS256 a file holding the secret),
+    /// writing .signatures.json as `opa build --signing-key` does.
+    #[arg(long, value_name = "FILE")]
+    signing_key: Option<PathBuf>,
+    /// The JWS algorithm to sign with.
+    #[arg(long, value_name = "ALG", default_value = "RS256", requires = "signing_key")]
+    signing_alg: String,
+    /// The key id put in the JWT header (`kid`).
+    #[arg(long, value_name = "ID", requires = "signing_key")]
+    signing_key_id: Option<String>,
+    /// A JSON object of extra claims for the signature's payload (e.g. {"scope": "prod", "iss": "ci"}).
+    #[arg(long, value_name = "FILE", requires = "signing_key")]
+    claims_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +82,8 @@ pub struct TestArgs {
     /// Policy bundle directory.
     #[arg(default_value = "policies")]
     dir: PathBuf,
+    #[command(flatten)]
+    key: BundleKeyArgs,
     /// Report line coverage of the non-test modules.
     #[arg(long)]
     coverage: bool,
@@ -59,6 +103,8 @@ pub struct LintArgs {
     /// Policy bundle directory.
     #[arg(default_value = "policies")]
     dir: PathBuf,
+    #[command(flatten)]
+    key: BundleKeyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +112,8 @@ pub struct DocArgs {
     /// Policy bundle directory.
     #[arg(default_value = "policies")]
     dir: PathBuf,
+    #[command(flatten)]
+    key: BundleKeyArgs,
     /// Write here instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -87,6 +135,13 @@ fn build_cmd(a: BuildArgs) -> Result<ExitCode> {
             help: Some("OPA bundles are gzipped tarballs: name it bundle.tar.gz".into()),
         });
     }
+    let signing = match &a.signing_key {
+        Some(k) => Some(
+            Signing::read(k, &a.signing_alg, a.signing_key_id.as_deref(), a.claims_file.as_deref())
+                .map_err(|message| Error::Usage { message, help: None })?,
+        ),
+        None => None,
+    };
     let bundle = Bundle::load(&a.dir)?;
     if !driftgate::policy::lint::lint(&bundle)?.is_empty() {
         return Err(Error::Invalid {
@@ -95,12 +150,13 @@ fn build_cmd(a: BuildArgs) -> Result<ExitCode> {
             help: Some("run `driftgate policy lint` and fix them before building".into()),
         });
     }
-    bundle.write_tarball(&a.output, a.revision.as_deref())?;
+    bundle.write_tarball(&a.output, a.revision.as_deref(), signing.as_ref())?;
     eprintln!(
-        "driftgate: wrote {} ({} module(s){})",
+        "driftgate: wrote {} ({} module(s){}{})",
         a.output.display(),
         bundle.modules.len(),
-        a.revision.as_deref().map(|r| format!(", revision {r}")).unwrap_or_default()
+        a.revision.as_deref().map(|r| format!(", revision {r}")).unwrap_or_default(),
+        if signing.is_some() { format!(", signed with {}", a.signing_alg) } else { String::new() }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -120,7 +176,7 @@ fn test(a: TestArgs) -> Result<ExitCode> {
         })?),
         None => None,
     };
-    let bundle = Bundle::load(&a.dir)?;
+    let bundle = Bundle::load_verified(&a.dir, a.key.verification()?.as_ref())?;
     let report = run_tests(&bundle, filter.as_ref(), a.coverage || threshold.is_some(), DEFAULT_TIMEOUT)?;
     let failed = report.count(TestStatus::Fail) + report.count(TestStatus::Error);
     let below = match (&report.coverage, &threshold) {
@@ -224,7 +280,7 @@ struct LintProblem {
 }
 
 fn lint_cmd(a: LintArgs) -> Result<ExitCode> {
-    let bundle = Bundle::load(&a.dir)?;
+    let bundle = Bundle::load_verified(&a.dir, a.key.verification()?.as_ref())?;
     let issues = lint::lint(&bundle)?;
     for i in &issues {
         let path = bundle.root.join(&i.file);
@@ -250,7 +306,7 @@ fn lint_cmd(a: LintArgs) -> Result<ExitCode> {
 }
 
 fn doc_cmd(a: DocArgs) -> Result<ExitCode> {
-    let bundle = Bundle::load(&a.dir)?;
+    let bundle = Bundle::load_verified(&a.dir, a.key.verification()?.as_ref())?;
     let text = doc::control_matrix(&bundle)?;
     match &a.output {
         Some(p) => driftgate::fsutil::write_atomic(p, text.as_bytes())?,

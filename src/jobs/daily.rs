@@ -23,6 +23,8 @@ pub struct RunOverrides {
     pub store: StoreFlags,
     /// `--policies`.
     pub policies: Option<PathBuf>,
+    /// `--bundle-public-key` (with its algorithm and scope), instead of the config's.
+    pub bundle_verification: Option<crate::policy::signing::Verification>,
     /// `--baseline`.
     pub baseline: Option<String>,
     /// `--tenant`.
@@ -175,6 +177,10 @@ fn run_tenant(
         }
     };
     opts.policies = o.policies.clone().unwrap_or_else(|| config.check.policies.clone());
+    opts.bundle_verification = match &o.bundle_verification {
+        Some(v) => Some(v.clone()),
+        None => config.check.bundle_verification()?,
+    };
     opts.baseline = match o.baseline.as_ref().or(t.baseline.as_ref()) {
         Some(b) => BaselineChoice::Given(BaselineSource::parse(b)?),
         None => BaselineChoice::Auto(config.check.baselines.clone()),

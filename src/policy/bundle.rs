@@ -1,6 +1,7 @@
 //! Loading a policy bundle directory.
 
 use super::controls::ControlCatalog;
+use super::signing::{self, SignatureInfo, Verification, SIGNATURES_FILE};
 use super::source::{self, entry_level, ModuleInfo, Reads};
 use super::waivers::{self, Waiver};
 use super::{Level, RuleMeta, Severity};
@@ -54,14 +55,36 @@ pub struct Bundle {
     pub waivers: Vec<Waiver>,
     /// The bundle's `revision`, when it is an OPA bundle tarball with a `.manifest`.
     pub revision: Option<String>,
+    /// The verified `.signatures.json`, when the bundle is a signed tarball.
+    pub signature: Option<SignatureInfo>,
 }
 
 impl Bundle {
     /// Loads a bundle: a directory (every `.rego` and `.json` file below it, as `opa eval -d
     /// DIR` does), or an OPA bundle tarball (`.tar.gz`, see [`Bundle::load_tarball`]).
     pub fn load(dir: &Path) -> Result<Bundle> {
+        Self::load_verified(dir, None)
+    }
+
+    /// Loads a bundle as [`Bundle::load`] does, verifying a signed tarball's
+    /// `.signatures.json` against `verification` (see [`super::signing`]). A signed bundle
+    /// without a key, a key without a signed bundle, and a signature that does not hold
+    /// are refused: nothing of such a bundle is evaluated.
+    pub fn load_verified(dir: &Path, verification: Option<&Verification>) -> Result<Bundle> {
         if dir.is_file() && is_tarball(dir) {
-            return Self::load_tarball(dir);
+            return Self::load_tarball(dir, verification);
+        }
+        if let Some(v) = verification {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} is a directory, and only an OPA bundle tarball carries a signature (--bundle-public-key {})",
+                    dir.display(),
+                    v.key_file.display()
+                ),
+                help: Some(
+                    "build and sign it with `driftgate policy build DIR -o bundle.tar.gz --signing-key KEY`".into(),
+                ),
+            });
         }
         if !dir.is_dir() {
             return Err(Error::Usage {
@@ -113,6 +136,7 @@ impl Bundle {
             controls,
             waivers: waiver_list,
             revision: None,
+            signature: None,
         })
     }
 
@@ -122,11 +146,12 @@ impl Bundle {
     /// `data.yaml` are data, loaded at their directory's path. The control catalog and the
     /// waivers are read from `data.controls` and `data.waivers`, as a directory bundle's
     /// `controls.json` and `waivers.json` put them there.
-    pub fn load_tarball(path: &Path) -> Result<Bundle> {
+    /// A tarball with a `.signatures.json` is verified against `verification` first.
+    pub fn load_tarball(path: &Path, verification: Option<&Verification>) -> Result<Bundle> {
         let bad = |message: String| Error::invalid(path, message);
         let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut raw: Vec<(String, Vec<u8>)> = Vec::new();
         for entry in archive.entries().map_err(|e| bad(format!("not a gzipped tar archive: {e}")))? {
             let mut entry = entry.map_err(|e| bad(format!("a bad archive entry: {e}")))?;
             if !entry.header().entry_type().is_file() {
@@ -137,12 +162,43 @@ impl Bundle {
             if name.split('/').any(|s| s == "..") {
                 return Err(bad(format!("entry {name:?} points outside the bundle")));
             }
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut entry, &mut text)
-                .map_err(|e| bad(format!("{name} is not UTF-8 text: {e}")))?;
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut bytes)
+                .map_err(|e| bad(format!("{name} cannot be read: {e}")))?;
+            raw.push((name, bytes));
+        }
+        raw.sort();
+        let signatures = raw.iter().position(|(n, _)| n == SIGNATURES_FILE).map(|i| raw.remove(i).1);
+        let signature = match (signatures, verification) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(Error::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("the bundle is signed ({SIGNATURES_FILE}) and no key to verify it was given"),
+                    help: Some("give the signer's public key with --bundle-public-key FILE (and --bundle-signing-alg if it is not RS256)".into()),
+                })
+            }
+            (None, Some(v)) => {
+                return Err(Error::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("--bundle-public-key {} was given and the bundle has no {SIGNATURES_FILE}", v.key_file.display()),
+                    help: Some("sign it with `driftgate policy build DIR -o bundle.tar.gz --signing-key KEY` or `opa build --signing-key`".into()),
+                })
+            }
+            (Some(text), Some(v)) => {
+                let text = String::from_utf8(text).map_err(|_| bad(format!("{SIGNATURES_FILE} is not UTF-8")))?;
+                Some(signing::verify_bundle(&text, &raw, v).map_err(|problem| Error::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("the bundle's signature does not hold: {problem}"),
+                    help: Some("nothing of this bundle was evaluated; rebuild and re-sign it from the reviewed source".into()),
+                })?)
+            }
+        };
+        let mut entries: Vec<(String, String)> = Vec::with_capacity(raw.len());
+        for (name, bytes) in raw {
+            let text = String::from_utf8(bytes).map_err(|_| bad(format!("{name} is not UTF-8 text")))?;
             entries.push((name, text));
         }
-        entries.sort();
         let manifest = match entries.iter().find(|(n, _)| n == ".manifest") {
             Some((_, text)) => {
                 crate::input::parse_json::<BundleManifest>(&path.join(".manifest"), text, "an OPA bundle manifest")?
@@ -219,13 +275,16 @@ impl Bundle {
             controls,
             waivers: waiver_list,
             revision: manifest.revision,
+            signature,
         })
     }
 
     /// Writes this bundle as an OPA bundle tarball: a `.manifest` with `revision` and the
     /// `roots` it needs, every module at its path, and the whole data document as one
     /// `data.json` at the root (so that OPA and driftgate load the same `data`).
-    pub fn write_tarball(&self, out: &Path, revision: Option<&str>) -> Result<()> {
+    /// With `signing`, a `.signatures.json` over every file is added, as `opa build
+    /// --signing-key` adds it.
+    pub fn write_tarball(&self, out: &Path, revision: Option<&str>, signing: Option<&signing::Signing>) -> Result<()> {
         let mut roots: std::collections::BTreeSet<String> =
             self.modules.iter().filter_map(|m| m.info.package.split('.').next().map(str::to_string)).collect();
         if let Value::Object(top) = &self.data {
@@ -239,6 +298,10 @@ impl Bundle {
             vec![(".manifest".into(), canonical::to_pretty(&manifest).into_bytes())];
         files.extend(self.modules.iter().map(|m| (m.path.clone(), m.text.clone().into_bytes())));
         files.push(("data.json".into(), canonical::to_pretty(&self.data).into_bytes()));
+        if let Some(signer) = signing {
+            let sigs = signer.sign(&files).map_err(|message| Error::Usage { message, help: None })?;
+            files.push((SIGNATURES_FILE.into(), sigs.into_bytes()));
+        }
         let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
         for (name, bytes) in &files {
             let mut header = tar::Header::new_gnu();

@@ -13,6 +13,7 @@ mod controls;
 pub mod doc;
 mod engine;
 pub mod lint;
+pub mod signing;
 pub mod source;
 pub mod testing;
 mod waivers;

@@ -214,6 +214,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
             sha256: bundle.sha256.clone(),
             files: bundle.files.clone(),
             revision: bundle.revision.clone(),
+            signature: bundle.signature.clone(),
         },
         summary,
         gate,

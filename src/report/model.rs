@@ -124,6 +124,9 @@ pub struct PolicyBundleInfo {
     /// The OPA bundle's `revision`, when the bundle is a tarball whose manifest has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// The bundle's verified signature, when it is a signed tarball.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<crate::policy::signing::SignatureInfo>,
 }
 
 /// `summary`.
