@@ -10,6 +10,7 @@
 
 mod bundle;
 mod controls;
+mod coverage;
 pub mod doc;
 mod engine;
 pub mod lint;

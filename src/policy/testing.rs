@@ -1,7 +1,9 @@
 //! `policy test`: runs a bundle's `test_*` rules like `opa test` (`todo_*` are skipped),
-//! with line coverage of the non-test modules from regorus's coverage feature.
+//! with line coverage of the non-test modules counted as OPA counts it (see
+//! [`super::coverage`]).
 
 use super::bundle::Bundle;
+use super::coverage;
 use super::engine::CompiledPolicies;
 use crate::error::Result;
 use regex::Regex;
@@ -45,12 +47,13 @@ pub struct TestResult {
 pub struct FileCoverage {
     /// Module path relative to the bundle root.
     pub path: String,
-    /// Lines evaluated.
+    /// Rows covered, as OPA counts them.
     pub covered: usize,
-    /// Lines that could have been evaluated but were not.
+    /// Those rows.
+    pub covered_lines: Vec<u32>,
+    /// Rows OPA counts that were not covered.
     pub not_covered: Vec<u32>,
-    /// False when no test evaluated anything in the module: regorus then reports nothing
-    /// for it, so every code line is counted as not covered.
+    /// False when no test evaluated anything in the module.
     pub evaluated: bool,
 }
 
@@ -116,13 +119,17 @@ impl TestReport {
     }
 }
 
-/// Runs the tests of `bundle` whose full name matches `filter`.
+/// Runs the tests of `bundle` whose full name matches `filter`; with `coverage`, counts
+/// line coverage as OPA does (see [`super::coverage`]).
 pub fn run_tests(bundle: &Bundle, filter: Option<&Regex>, coverage: bool, timeout: Duration) -> Result<TestReport> {
     let compiled = CompiledPolicies::compile(bundle, &[], true, timeout)?;
     let mut engine = compiled.engine();
-    if coverage {
-        engine.set_enable_coverage(true);
-    }
+    let results = run_all(&mut engine, bundle, filter);
+    let coverage = if coverage { Some(coverage_of(bundle, &engine, filter, &results, timeout)?) } else { None };
+    Ok(TestReport { results, coverage })
+}
+
+fn run_all(engine: &mut regorus::Engine, bundle: &Bundle, filter: Option<&Regex>) -> Vec<TestResult> {
     let mut results = Vec::new();
     for m in bundle.modules.iter().filter(|m| m.is_test) {
         let mut seen = BTreeSet::new();
@@ -156,53 +163,71 @@ pub fn run_tests(bundle: &Bundle, filter: Option<&Regex>, coverage: bool, timeou
         }
     }
     results.sort_by(|a, b| a.name.cmp(&b.name));
-    let coverage = if coverage { Some(coverage_of(bundle, &engine)?) } else { None };
-    Ok(TestReport { results, coverage })
+    results
 }
 
-fn coverage_of(bundle: &Bundle, engine: &regorus::Engine) -> Result<Coverage> {
+/// Runs the tests again on the instrumented modules with regorus's coverage on, and counts
+/// the rows of the non-test modules as OPA does. The instrumented run must give every test
+/// the status the plain run gave, or the count is refused.
+fn coverage_of(
+    bundle: &Bundle,
+    engine: &regorus::Engine,
+    filter: Option<&Regex>,
+    results: &[TestResult],
+    timeout: Duration,
+) -> Result<Coverage> {
+    let originals = coverage::modules_of(engine)?;
+    let root = bundle.root.display().to_string();
+    let rel = |file: &str| file.strip_prefix(&root).unwrap_or(file).trim_start_matches('/').to_string();
+    let mut instrumented = bundle.clone();
+    for m in instrumented.modules.iter_mut().filter(|m| !m.is_test) {
+        let file = bundle.root.join(&m.path).display().to_string();
+        if let Some((ast, text)) = originals.get(&file) {
+            m.text = coverage::instrument(text, &coverage::instrumentation(ast, text));
+        }
+    }
+    let compiled = CompiledPolicies::compile(&instrumented, &[], true, timeout)?;
+    let mut engine = compiled.engine();
+    engine.set_enable_coverage(true);
+    let again = run_all(&mut engine, &instrumented, filter);
+    for (a, b) in results.iter().zip(&again) {
+        if a.status != b.status || a.name != b.name {
+            return Err(crate::Error::Usage {
+                message: format!(
+                    "coverage: {} is {:?} without the coverage instrumentation and {:?} with it, so no count is given",
+                    a.name, a.status, b.status
+                ),
+                help: Some("this is a driftgate bug; run policy test without --coverage".into()),
+            });
+        }
+    }
     let report = engine
         .get_coverage_report()
         .map_err(|e| crate::Error::Usage { message: format!("coverage report: {e}"), help: None })?;
-    let root = bundle.root.display().to_string();
+    let hits: std::collections::BTreeMap<String, BTreeSet<u32>> =
+        report.files.into_iter().map(|f| (rel(&f.path), f.covered)).collect();
+    let asts = coverage::modules_of(&engine)?;
     let mut files = Vec::new();
-    for f in report.files {
-        let rel = f.path.strip_prefix(&root).unwrap_or(&f.path).trim_start_matches('/').to_string();
-        if rel.ends_with("_test.rego") {
+    for (file, (ast, text)) in &asts {
+        let path = rel(file);
+        if path.ends_with("_test.rego") {
             continue;
         }
-        let not_covered = f.not_covered.into_iter().collect();
-        files.push(FileCoverage { path: rel, covered: f.covered.len(), not_covered, evaluated: true });
-    }
-    for m in bundle.modules.iter().filter(|m| !m.is_test) {
-        if !files.iter().any(|f| f.path == m.path) {
-            files.push(FileCoverage {
-                path: m.path.clone(),
-                covered: 0,
-                not_covered: code_lines(&m.text),
-                evaluated: false,
-            });
-        }
+        let none = BTreeSet::new();
+        let (covered, not_covered) = coverage::rows(ast, text, hits.get(&path).unwrap_or(&none));
+        files.push(FileCoverage {
+            path: path.clone(),
+            covered: covered.len(),
+            covered_lines: covered.into_iter().collect(),
+            not_covered: not_covered.into_iter().collect(),
+            evaluated: hits.contains_key(&path),
+        });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let covered: usize = files.iter().map(|f| f.covered).sum();
     let total = covered + files.iter().map(|f| f.not_covered.len()).sum::<usize>();
     let percent = if total == 0 { 100.0 } else { covered as f64 * 100.0 / total as f64 };
     Ok(Coverage { covered, total, percent, files })
-}
-
-/// The lines of a module that hold code: not blank, not comments, not the package or an
-/// import, not a lone closing bracket.
-fn code_lines(text: &str) -> Vec<u32> {
-    super::source::strip_comments(text)
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            let t = l.trim();
-            !t.is_empty() && !t.starts_with("package ") && !t.starts_with("import ") && !matches!(t, "}" | "]" | ")")
-        })
-        .map(|(i, _)| i as u32 + 1)
-        .collect()
 }
 
 #[cfg(test)]

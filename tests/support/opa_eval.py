@@ -76,7 +76,8 @@ def findings(dump_dirs):
 
 
 def tests(data_json):
-    """{"results": {rule: passed}, "not_covered": {file: [line]}, "covered_lines": n}: every
+    """{"results": {rule: passed}, "not_covered": {file: [line]}, "covered": {file: [line]},
+    "covered_lines": n}: every
     test_* rule, and the lines of the non-test modules OPA's coverage leaves uncovered over
     all of them (as `opa test --coverage` counts)."""
     with open(data_json) as f:
@@ -109,7 +110,8 @@ def tests(data_json):
         if not f.endswith("_test.rego") and rows - covered.get(f, set())
     }
     n = sum(len(rows) for f, rows in covered.items() if not f.endswith("_test.rego"))
-    return {"results": results, "not_covered": not_covered, "covered_lines": n}
+    covered_rows = {f: sorted(rows) for f, rows in covered.items() if not f.endswith("_test.rego")}
+    return {"results": results, "not_covered": not_covered, "covered": covered_rows, "covered_lines": n}
 
 
 def bundle(tarball, dump):
