@@ -434,8 +434,15 @@ pub fn run_check_with(opts: &CheckOptions, audit: Option<AuditArchive<'_>>) -> R
         normalized: &normalized,
     });
     report.attribution = attribution;
-    report.run.finished_at = crate::clock::rfc3339(OffsetDateTime::now_utc());
     watch.lap("report");
+    // Where each finding is in the file given (for SARIF and annotations), when it is a file.
+    if opts.collected.is_none() && report.findings.iter().any(|f| f.resource.is_some()) {
+        let baseline = report.baseline.as_ref().map(|b| b.source.clone());
+        let mut file = report::source::SourceFile::new(&opts.snapshot, &text);
+        report::source::locate_findings(&mut report, rules, &mut file, baseline.as_deref());
+        watch.lap("source locations");
+    }
+    report.run.finished_at = crate::clock::rfc3339(OffsetDateTime::now_utc());
     Ok(CheckRun { report, raw, normalized, gated, timings: watch.stages, policy_input, baseline_comparison })
 }
 

@@ -230,6 +230,7 @@ fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
             "policy input",
             "policy evaluation",
             "report",
+            "source locations",
             "render+write",
             "total (after process start)"
         ],

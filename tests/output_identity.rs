@@ -49,6 +49,13 @@ fn check(snap: &Path, base: &Path, dir: &Path) -> (String, Vec<String>, Option<C
     let run = run_check(&opts).unwrap();
     let mut report = run.report;
     report.baseline.as_mut().unwrap().git = None;
+    // A resource only the baseline has is located in the baseline file as given: its line
+    // depends on how that file is spelled, which is the one thing the two runs differ in.
+    for f in &mut report.findings {
+        if let Some(s) = f.source.as_mut().filter(|s| s.file.ends_with(".json") && s.file.contains("baseline")) {
+            s.line = 0;
+        }
+    }
     let file_sha = report.baseline.as_ref().unwrap().sha256.clone();
     // The bundle's hashes echo the policy files' bytes, not what the check found: an edit to
     // the pack that finds the same is no change here.

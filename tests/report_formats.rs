@@ -87,39 +87,40 @@ fn sarif_has_a_rule_per_policy_rule_lines_and_stable_fingerprints() {
             .collect()
     };
     assert_eq!(prints(&a), prints(&b));
-    let normalized = std::process::Command::new(env!("CARGO_BIN_EXE_driftgate"))
-        .arg("normalize")
-        .arg(root().join(DRIFTED))
-        .output()
-        .unwrap();
-    let lines: Vec<String> = String::from_utf8(normalized.stdout).unwrap().lines().map(str::to_string).collect();
+    let lines_of = |uri: &str| -> Vec<String> {
+        std::fs::read_to_string(root().join(uri)).unwrap().lines().map(str::to_string).collect()
+    };
     let mut located = 0;
     for result in run["results"].as_array().unwrap() {
         let rule = &rules[result["ruleIndex"].as_u64().unwrap() as usize];
         assert_eq!(rule["id"], result["ruleId"]);
         let fqn = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].as_str().unwrap();
-        // The line is in the pretty normalized snapshot, at the resource or the field; only an
-        // item the snapshot no longer has (a removal) has none.
-        match result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64() {
-            Some(line) => {
-                located += 1;
-                // The line holds the addressed field (`"key": ...`), or opens the map member
-                // whose key it is, or, for a whole resource, opens the resource.
-                let last = fqn.rsplit('/').next().unwrap();
-                let (here, next) = (&lines[line as usize - 1], lines.get(line as usize).cloned().unwrap_or_default());
-                let quoted = format!("\"{last}\"");
-                let position = last.parse::<usize>().is_ok();
-                assert!(
-                    here.contains(&format!("{quoted}:"))
-                        || (position && !here.contains("\": "))
-                        || (here.trim() == "{" && (next.contains(&quoted) || fqn.split('/').count() == 2)),
-                    "{fqn}: line {line} is {here:?}"
-                );
-            }
-            None => assert!(result["message"]["text"].as_str().unwrap().contains(": removed"), "{fqn} has no line"),
-        }
+        // The file as given on the command line, relative to the repository root (the
+        // baseline for the removal of an item the snapshot no longer has), at the line of the
+        // resource or the field.
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+        let removal = result["message"]["text"].as_str().unwrap().contains(": removed") && fqn.split('/').count() == 2;
+        assert_eq!(uri, if removal { "baselines/acme-corp.json" } else { DRIFTED }, "{fqn}");
+        let lines = lines_of(uri);
+        let line = result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().expect("a line");
+        located += 1;
+        // The line holds the addressed field (`"key": ...`), or opens the map member whose
+        // key it is, or, for a whole resource, opens the resource.
+        let last = fqn.rsplit('/').next().unwrap();
+        let (here, next) = (&lines[line as usize - 1], lines.get(line as usize).cloned().unwrap_or_default());
+        let quoted = format!("\"{last}\"");
+        let position = last.parse::<usize>().is_ok();
+        assert!(
+            here.contains(&format!("{quoted}:"))
+                || (position && !here.contains("\": "))
+                || (here.trim() == "{" && (next.contains(&quoted) || fqn.split('/').count() == 2)),
+            "{fqn}: {uri} line {line} is {here:?}"
+        );
     }
-    assert!(located >= run["results"].as_array().unwrap().len() - 1);
+    let uris: Vec<&str> =
+        run["artifacts"].as_array().unwrap().iter().map(|a| a["location"]["uri"].as_str().unwrap()).collect();
+    assert_eq!(uris, vec!["baselines/acme-corp.json", DRIFTED]);
+    assert_eq!(located, run["results"].as_array().unwrap().len());
     let waived: Vec<&Value> =
         run["results"].as_array().unwrap().iter().filter(|r| r.get("suppressions").is_some()).collect();
     assert_eq!(waived.len(), 1);
@@ -176,15 +177,20 @@ fn csv_has_a_row_per_control_and_finding() {
 #[test]
 fn github_annotations_point_at_lines() {
     let text = render(&report(DRIFTED), "github");
-    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error file=snapshot.normalized.json")).collect();
+    // At the snapshot file as given (relative to the repository root), as GitHub needs.
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error file=")).collect();
+    assert!(
+        errors.iter().all(|l| l.starts_with(&format!("::error file={DRIFTED},line="))
+            || l.starts_with("::error file=baselines/acme-corp.json,line=")),
+        "{errors:#?}"
+    );
     let violations = report(DRIFTED).summary.violations;
     // GitHub shows ten per level: the most severe ten, then a line saying how many more.
     assert!(violations > 10, "the example has more violations than GitHub shows");
     assert_eq!(errors.len(), 10);
     let more = format!("driftgate: {} more error annotation(s) not shown", violations - 10);
     assert!(text.lines().any(|l| l.starts_with(&more)), "{text}");
-    // Every one has a line but the removal of an item the snapshot no longer holds.
-    assert!(errors.iter().filter(|l| !l.contains(",line=")).count() <= 1);
+    assert!(errors.iter().all(|l| l.contains(",line=")));
     assert!(errors.iter().all(|l| l.contains("[critical]") || l.contains("[high]")), "the most severe first");
     assert!(text.lines().any(|l| l.starts_with("::notice ") && l.contains("(waived)")));
     assert!(text.lines().filter(|l| l.starts_with("::notice ")).count() <= 10);

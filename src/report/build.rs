@@ -116,6 +116,7 @@ pub fn build(inputs: ReportInputs<'_>) -> Report {
                 remediation: meta.remediation.clone(),
                 fingerprint,
                 location,
+                source: None,
                 details: raw.details,
             });
         }

@@ -5,6 +5,7 @@
 mod build;
 mod model;
 pub mod render;
+pub mod source;
 
 pub use build::{build, gate, ReportInputs};
 pub use model::*;

@@ -313,6 +313,11 @@ pub struct Finding {
     pub fingerprint: String,
     /// Where the resource (or the field at `path`) is in the stored normalized snapshot.
     pub location: Option<Location>,
+    /// Where it is in the file the check was given (the snapshot, or the baseline for a
+    /// resource only the baseline has), the file named relative to its repository's root:
+    /// what SARIF and GitHub annotations point at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Location>,
     /// Other keys the rule put in the finding.
     pub details: Map<String, Value>,
 }
@@ -323,7 +328,8 @@ pub use crate::evidence::NORMALIZED_SNAPSHOT_FILE;
 /// A place in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
-    /// File name (`snapshot.normalized.json`: canonical, pretty-printed).
+    /// File name (`snapshot.normalized.json`: canonical, pretty-printed; for `source`, the
+    /// file as given, relative to its repository's root).
     pub file: String,
     /// 1-based line.
     pub line: usize,

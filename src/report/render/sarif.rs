@@ -1,7 +1,8 @@
 //! `sarif`: SARIF 2.1.0 for code-scanning dashboards, shaped as GitHub code scanning reads
 //! it. One `reportingDescriptor` per policy rule (id = `custom.id`) with `fullDescription`,
 //! `help.markdown` (remediation and criteria) and `security-severity`; levels from severity;
-//! locations in the normalized snapshot with line numbers; `primaryLocationLineHash` (the
+//! locations in the snapshot file as given (relative to the repository root; the baseline
+//! for a resource only it has) with line numbers, else in the normalized snapshot; `primaryLocationLineHash` (the
 //! fingerprint GitHub matches results by) stable across runs; one `automationDetails.id` per
 //! tenant; waived findings as accepted suppressions; within GitHub's limits (25,000 results,
 //! 10 MB gzipped), the most severe results kept and the cut said.
@@ -40,8 +41,12 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
-    let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": NORMALIZED_SNAPSHOT_FILE}}});
-    if let Some(l) = &f.location {
+    // In the file as given (relative to the repository root) when the finding was located
+    // there, so code scanning shows it on that file; else in the normalized snapshot.
+    let at = f.source.as_ref().or(f.location.as_ref());
+    let uri = at.map_or(NORMALIZED_SNAPSHOT_FILE, |l| l.file.as_str());
+    let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
+    if let Some(l) = at {
         location["physicalLocation"]["region"] = json!({"startLine": l.line});
     }
     if let Some(r) = &f.resource {
@@ -149,6 +154,22 @@ fn over_upload_limit(doc: &Value) -> bool {
     gz.finish().map_or(true, |b| b.len() > MAX_GZIPPED_BYTES)
 }
 
+/// The files results point into: the snapshot (and baseline) as given, or the normalized
+/// snapshot.
+fn artifacts(r: &Report) -> Vec<Value> {
+    let mut uris: Vec<&str> = r
+        .findings
+        .iter()
+        .map(|f| f.source.as_ref().or(f.location.as_ref()).map_or(NORMALIZED_SNAPSHOT_FILE, |l| l.file.as_str()))
+        .collect();
+    uris.sort_unstable();
+    uris.dedup();
+    if uris.is_empty() {
+        uris.push(NORMALIZED_SNAPSHOT_FILE);
+    }
+    uris.into_iter().map(|u| json!({"location": {"uri": u}, "hashes": {}})).collect()
+}
+
 impl Sarif {
     fn document(&self, r: &Report, rules: Vec<Value>, results: Vec<Value>) -> Value {
         json!({
@@ -162,7 +183,7 @@ impl Sarif {
                     "startTimeUtc": r.run.started_at,
                     "endTimeUtc": r.run.finished_at,
                 }],
-                "artifacts": [{"location": {"uri": NORMALIZED_SNAPSHOT_FILE}, "hashes": {}}],
+                "artifacts": artifacts(r),
                 "results": results,
                 "properties": {"configurationSha256": r.snapshot.sha256, "policyBundleSha256": r.policy_bundle.sha256},
             }],
