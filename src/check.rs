@@ -370,7 +370,7 @@ pub fn run_check_with(opts: &CheckOptions, audit: Option<AuditArchive<'_>>) -> R
         "tenant": normalized.metadata.tenant,
         "platform": normalized.metadata.platform,
         "collected_at": normalized.metadata.collected_at,
-        "baseline": baseline.as_ref().map(|b| json!({"source": b.source, "sha256": b.sha256})),
+        "baseline": baseline.as_ref().map(|b| json!({"source": b.source, "sha256": b.sha256, "git": b.git})),
     });
     let mut run_context = run_context;
     // What the attribution rules need to know: whether an archive was read, and what it covers.

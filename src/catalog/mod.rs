@@ -67,12 +67,22 @@ impl TypeRules {
         if self.singleton && self.identity.is_empty() {
             return Some(self.name.clone());
         }
-        key_of(item, &self.identity).or_else(|| scalar_text(item.get(&self.name_field)?))
+        key_of(item, &self.identity).or_else(|| scalar_text(self.name_value(item)?))
     }
 
     /// The human name of a top-level item, when it has one.
     pub fn name_of(&self, item: &Value) -> Option<String> {
-        scalar_text(item.get(&self.name_field)?)
+        scalar_text(self.name_value(item)?)
+    }
+
+    /// The name field: a top-level key, or a JSON Pointer (`/organization/name`) for types
+    /// whose name sits in a nested object.
+    fn name_value<'v>(&self, item: &'v Value) -> Option<&'v Value> {
+        if self.name_field.starts_with('/') {
+            item.pointer(&self.name_field)
+        } else {
+            item.get(&self.name_field)
+        }
     }
 }
 
@@ -335,6 +345,9 @@ mod tests {
             "integrations",
             "wfm_business_units",
             "wfm_management_units",
+            "trustees",
+            "media_retention_policies",
+            "flows",
         ] {
             assert!(g.type_rules(t).declared, "{t} is not declared");
         }

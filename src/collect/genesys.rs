@@ -90,6 +90,34 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         query: &[],
         paging: Paging::EntitiesOnly,
     },
+    // [V] GET /api/v2/orgauthorization/trustees (permission authorization:orgTrustee:view):
+    // pageSize (default 25) and pageNumber, a TrustEntityListing of Trustee {id, enabled,
+    // usesDefaultRole, hasFullAccess, isTrustedUser, dateCreated, dateExpired, createdBy,
+    // organization}, per the platform SDKs' documentation. [?] The largest page size is not
+    // documented; 100 is assumed, as for most numbered listings.
+    Endpoint {
+        rtype: "trustees",
+        path: "/api/v2/orgauthorization/trustees",
+        query: &[],
+        paging: Paging::Numbered(100),
+    },
+    // [V] GET /api/v2/recording/mediaretentionpolicies (permission
+    // recording:retentionPolicy:view): pageSize (default 25), pageNumber, a
+    // PolicyEntityListing of Policy {id, name, order, enabled, conditions, actions,
+    // mediaPolicies{callPolicy, chatPolicy, emailPolicy, messagePolicy}}, each PolicyActions
+    // {retainRecording, deleteRecording, alwaysDelete, retentionDuration{archiveRetention{days,
+    // storageMedium}, deleteRetention{days}}}. [?] Largest page size assumed 100.
+    Endpoint {
+        rtype: "media_retention_policies",
+        path: "/api/v2/recording/mediaretentionpolicies",
+        query: &[],
+        paging: Paging::Numbered(100),
+    },
+    // [V] GET /api/v2/flows (Architect): the standard numbered envelope of Flow {id, name,
+    // division, type, active, system, deleted, publishedVersion{id, name, ...},
+    // savedVersion, checkedInVersion, lockedUser, publishedBy, currentOperation}. [?] Largest
+    // page size assumed 100.
+    Endpoint { rtype: "flows", path: "/api/v2/flows", query: &[], paging: Paging::Numbered(100) },
 ];
 
 /// Users are listed per state: `state=any` would mix states whose deep-paging limits differ.

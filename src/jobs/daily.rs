@@ -193,6 +193,8 @@ fn run_tenant(
             json!({"checkpoint": cp.checkpoint, "last_success": cp.written_at, "stream": crate::audit::stream(&t.name)}),
         );
     }
+    // The tenant's previous run, for the monitoring rule (CC7.1): the chain head's manifest.
+    opts.run_context.insert("previous_run".into(), previous_run(store, &t.name)?);
     opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
     // Attribution: from --audit-store, else from the run's own store when it holds the
     // tenant's audit stream (its batches are signed with the run's own key).
@@ -250,4 +252,20 @@ fn run_tenant(
         &VerifyOptions { tenant: Some(t.name.clone()), public_key: Some(key.public()), ..Default::default() },
     )?;
     Ok(TenantRun { tenant: t.name.clone(), check, text, written, verified })
+}
+
+/// `{sequence, at}` of the newest package in the tenant's chain (its manifest's
+/// `created_at`), or `{first_run: true}` when the chain is empty. A head whose manifest does
+/// not match its chain entry is not trusted: `at` is then null, and the rule has no time to
+/// judge (the verify step reports the problem).
+fn previous_run(store: &dyn crate::evidence::store::Store, tenant: &str) -> Result<Value> {
+    let chain = crate::evidence::verify::load_chain(store, tenant)?;
+    let Some(head) = chain.last() else {
+        return Ok(json!({"first_run": true}));
+    };
+    let manifest = store.get(&head.manifest)?.filter(|b| crate::canonical::sha256_hex(b) == head.manifest_sha256);
+    let at = manifest
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|m| m.get("created_at").and_then(Value::as_str).map(str::to_string));
+    Ok(json!({"sequence": head.sequence, "at": at}))
 }

@@ -376,6 +376,9 @@ const NUMBERED: &[(&str, &str, usize)] = &[
     ("/api/v2/telephony/providers/edges/trunkbasesettings", "trunk_base_settings", 500),
     ("/api/v2/telephony/providers/edges/sites", "sites", 500),
     ("/api/v2/integrations", "integrations", 500),
+    ("/api/v2/orgauthorization/trustees", "trustees", 100),
+    ("/api/v2/recording/mediaretentionpolicies", "media_retention_policies", 100),
+    ("/api/v2/flows", "flows", 100),
 ];
 
 fn api(s: &mut State, method: &str, path: &str, q: &[(String, String)], body: &str) -> Answer {

@@ -72,3 +72,8 @@ agent_ref(a) := {"type": "agents", "id": id_text(a.agentId), "name": a.userName}
 # that evaluating the whole bundle (as `opa eval` does) gives exactly driftgate's findings,
 # which only evaluates a pack's rules on its own platform (`custom.platform`).
 applies if input.metadata.platform == "nice-cxone"
+
+# The business unit, for findings about the whole tenant.
+bu_ref := {"type": "business_unit", "id": id_text(b.businessUnitId), "name": b.businessUnitName} if {
+	some b in input.resources.business_unit
+} else := {"type": "business_unit", "id": input.metadata.tenant}

@@ -45,3 +45,4 @@ org_ref := {"type": "organization", "id": o.id, "name": o.name} if {
 # that evaluating the whole bundle (as `opa eval` does) gives exactly driftgate's findings,
 # which only evaluates a pack's rules on its own platform (`custom.platform`).
 applies if input.metadata.platform == "genesys-cloud"
+

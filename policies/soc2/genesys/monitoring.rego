@@ -53,3 +53,60 @@ deny_wfm_change_unapproved contains finding if {
 		"path": d.path,
 	}
 }
+
+# METADATA
+# title: Configuration monitoring runs on schedule
+# description: The tenant's previous daily run (data.driftgate.run.previous_run, the head of its evidence chain, which `driftgate run` provides) must be no more than max_run_gap_hours before this one; a gap is a period in which drift went undetected.
+# custom:
+#   id: GC-CC7.1-01
+#   controls: [CC7.1]
+#   severity: high
+#   reads: [run.previous_run]
+#   remediation: Check the scheduler of `driftgate run`; the report for the period shows the days without a run.
+deny_monitoring_gap contains finding if {
+	lib.applies
+	prev := data.driftgate.run.previous_run
+	is_string(prev.at)
+	gap := (time.parse_rfc3339_ns(data.driftgate.run.time) - time.parse_rfc3339_ns(prev.at)) / ns_per_hour
+	gap > lib.setting("max_run_gap_hours")
+	finding := {
+		"msg": sprintf("the previous run (sequence %d, %s) was %d h before this one; at most %d h are allowed", [prev.sequence, prev.at, round(gap), lib.setting("max_run_gap_hours")]),
+		"resource": lib.org_ref,
+	}
+}
+
+ns_per_hour := (60 * 60) * 1000000000
+
+# METADATA
+# title: The baseline compared is unmodified
+# description: Drift is only detected against an approved baseline, so the baseline a run compares with must not have uncommitted changes in its git work tree (data.driftgate.run.baseline.git.modified).
+# custom:
+#   id: GC-CC7.1-02
+#   controls: [CC7.1]
+#   severity: high
+#   reads: [run.baseline]
+#   remediation: Commit the baseline through review (driftgate baseline update, then a pull request), or compare with git:REV:PATH.
+deny_baseline_modified contains finding if {
+	lib.applies
+	b := data.driftgate.run.baseline
+	is_object(b)
+	b.git.modified == true
+	finding := {"msg": sprintf("baseline %s has uncommitted changes in the work tree", [b.source]), "resource": lib.org_ref}
+}
+
+# METADATA
+# title: The baseline compared is committed
+# description: A baseline outside git has no record of who approved it; the run still compares with it, and says so.
+# custom:
+#   id: GC-CC7.1-03
+#   controls: [CC7.1]
+#   severity: low
+#   reads: [run.baseline]
+#   remediation: Keep baselines in the configuration repository and change them through review.
+warn_baseline_not_committed contains finding if {
+	lib.applies
+	b := data.driftgate.run.baseline
+	is_object(b)
+	not is_string(object.get(b, ["git", "commit"], null))
+	finding := {"msg": sprintf("baseline %s is not in git, so no approval of it is recorded", [b.source]), "resource": lib.org_ref}
+}

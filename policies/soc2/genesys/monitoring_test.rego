@@ -30,3 +30,31 @@ test_wfm_change_without_approval_is_denied if {
 test_wfm_rule_is_inert_when_the_tenant_records_no_approvals if {
 	count(monitoring.deny_wfm_change_unapproved) == 0 with input as inp with data.driftgate.drift as drift
 }
+
+run(prev, baseline) := {"time": "2026-11-22T08:00:00Z", "previous_run": prev, "baseline": baseline}
+
+gsnap := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {}}
+
+test_a_late_run_is_denied if {
+	count(monitoring.deny_monitoring_gap) == 1 with input as gsnap with data.driftgate.run as run({"sequence": 7, "at": "2026-11-20T08:00:00Z"}, null)
+}
+
+test_a_run_on_schedule_and_the_first_run_pass if {
+	count(monitoring.deny_monitoring_gap) == 0 with input as gsnap with data.driftgate.run as run({"sequence": 7, "at": "2026-11-21T08:00:00Z"}, null)
+	count(monitoring.deny_monitoring_gap) == 0 with input as gsnap with data.driftgate.run as run({"first_run": true}, null)
+}
+
+test_a_modified_baseline_is_denied_and_an_uncommitted_one_warns if {
+	modified := {"source": "b.json", "git": {"commit": "abc", "modified": true}}
+	count(monitoring.deny_baseline_modified) == 1 with input as gsnap with data.driftgate.run as run(null, modified)
+	count(monitoring.warn_baseline_not_committed) == 0 with input as gsnap with data.driftgate.run as run(null, modified)
+	outside := {"source": "b.json", "git": null}
+	count(monitoring.deny_baseline_modified) == 0 with input as gsnap with data.driftgate.run as run(null, outside)
+	count(monitoring.warn_baseline_not_committed) == 1 with input as gsnap with data.driftgate.run as run(null, outside)
+}
+
+test_a_committed_baseline_passes if {
+	clean := {"source": "b.json", "git": {"commit": "abc", "modified": false}}
+	count(monitoring.deny_baseline_modified) == 0 with input as gsnap with data.driftgate.run as run(null, clean)
+	count(monitoring.warn_baseline_not_committed) == 0 with input as gsnap with data.driftgate.run as run(null, clean)
+}

@@ -78,3 +78,23 @@ deny_client_unscoped contains finding if {
 		"path": sprintf("/roleDivisions/%s,%s", [rd.roleId, object.get(rd, "divisionId", "")]),
 	}
 }
+
+# METADATA
+# title: Disabled OAuth clients keep no roles
+# description: A client that is disabled or inactive must not keep role grants, since re-enabling it would restore the access without a new approval.
+# custom:
+#   id: GC-CC6.2-02
+#   controls: [CC6.2]
+#   severity: medium
+#   remediation: Remove the client's roles (or delete the client) when it is disabled.
+deny_disabled_client_with_roles contains finding if {
+	lib.applies
+	some c in input.resources.oauth_clients
+	object.get(c, "state", "active") != "active"
+	count(object.get(c, "roleDivisions", [])) > 0
+	finding := {
+		"msg": sprintf("OAuth client %q is %s but still holds %d role grant(s)", [c.name, c.state, count(c.roleDivisions)]),
+		"resource": client_ref(c),
+		"path": "/roleDivisions",
+	}
+}

@@ -49,3 +49,13 @@ test_scoped_client_credentials_passes if {
 test_code_client_without_roles_is_not_judged_here if {
 	count(oauth.deny_client_unscoped) == 0 with input as snap(client({"authorizedGrantType": "CODE", "roleDivisions": []}))
 }
+
+test_disabled_client_with_roles_is_denied if {
+	clients := [
+		{"id": "d", "name": "old", "state": "disabled", "roleDivisions": [{"roleId": "r", "divisionId": "x"}]},
+		{"id": "e", "name": "empty", "state": "inactive", "roleDivisions": []},
+		{"id": "a", "name": "live", "state": "active", "roleDivisions": [{"roleId": "r", "divisionId": "x"}]},
+	]
+	ids := {f.resource.id | some f in oauth.deny_disabled_client_with_roles with input as {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"oauth_clients": clients}}}
+	ids == {"d"}
+}
