@@ -26,9 +26,29 @@ fn drifted_example_fails_the_gate_with_the_expected_findings_per_control() {
     // Violations first, by severity, then the waived standing finding.
     assert_eq!(
         ids,
-        vec!["GC-CC6.3-01", "GC-CC6.1-05", "GC-CC6.3-02", "GC-CC8.1-01", "GC-CC6.1-02", "GC-CC6.1-07", "GC-CC6.2-01"]
+        vec![
+            "GC-CC6.3-01",
+            "GC-C1.1-01",
+            "GC-C1.2-01",
+            "GC-CC6.1-05",
+            "GC-CC6.3-02",
+            "GC-CC6.8-02",
+            "GC-CC8.1-01",
+            "GC-CC9.2-01",
+            "GC-CC9.2-03",
+            "GC-CC6.1-02",
+            "GC-CC6.1-07",
+            "GC-CC6.2-01",
+            "GC-CC9.2-02"
+        ]
     );
-    // Nine real changes, keyed by resource id, and nothing from the volatile noise.
+    // The criteria the broader pack adds, on the drifted example's changes.
+    for (control, status) in
+        [("C1.1", "FAIL"), ("C1.2", "FAIL"), ("CC6.8", "FAIL"), ("CC9.2", "FAIL"), ("A1.2", "PASS")]
+    {
+        assert_eq!(control_status(&r, control), status, "{control}");
+    }
+    // Fourteen real changes, keyed by resource id, and nothing from the volatile noise.
     let drift: Vec<(String, String, String)> = r["drift"]
         .as_array()
         .unwrap()
@@ -46,13 +66,18 @@ fn drifted_example_fails_the_gate_with_the_expected_findings_per_control() {
         types,
         vec![
             "authentication_settings",
+            "flows",
+            "integrations",
+            "media_retention_policies",
             "oauth_clients",
+            "queues",
             "queues",
             "queues",
             "roles",
             "skills",
             "trunks",
             "trunks",
+            "trustees",
             "users"
         ]
     );
@@ -106,8 +131,8 @@ fn out_dir_gets_report_json_and_each_format() {
         .code(1)
         .stdout(predicates::str::contains("gate: FAIL"));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(r["summary"]["changes"], 9);
-    assert!(std::fs::read_to_string(out.join("report.txt")).unwrap().contains("Drift (9 record(s))"));
+    assert_eq!(r["summary"]["changes"], 14);
+    assert!(std::fs::read_to_string(out.join("report.txt")).unwrap().contains("Drift (14 record(s))"));
 }
 
 #[test]
@@ -272,7 +297,7 @@ fn the_cxone_example_fails_on_its_real_changes_with_only_cxone_rules() {
     // Only the CXone pack is evaluated and reported; the Genesys waiver is not called stale.
     let rules: Vec<&str> = r["rules"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
     assert!(rules.iter().all(|id| id.starts_with("CX-")), "{rules:?}");
-    assert_eq!(rules.len(), 7);
+    assert_eq!(rules.len(), 10);
     assert!(r["waivers"].as_array().unwrap().is_empty(), "{}", r["waivers"]);
     for (control, status) in [("CC6.2", "FAIL"), ("CC6.3", "FAIL"), ("CC8.1", "FAIL"), ("CC6.1", "NOT_TESTED")] {
         assert_eq!(control_status(&r, control), status, "{control}");

@@ -245,7 +245,7 @@ fn attribution_and_audit_search_read_an_archive_in_s3() {
     let a = &report["attribution"];
     assert_eq!(
         (a["covered"].as_bool(), a["attributed"].as_u64(), a["unattributed"].as_u64()),
-        (Some(true), Some(8), Some(1)),
+        (Some(true), Some(13), Some(1)),
         "{a}"
     );
     let out = driftgate()
@@ -255,5 +255,5 @@ fn attribution_and_audit_search_read_an_archive_in_s3() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
 }

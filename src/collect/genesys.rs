@@ -433,9 +433,9 @@ mod tests {
     #[test]
     fn every_contract_type_has_one_endpoint_and_no_invented_paths() {
         let types: Vec<&str> = ENDPOINTS.iter().map(|e| e.rtype).collect();
-        assert_eq!(types.len(), 16);
+        assert_eq!(types.len(), 19);
         let unique: HashSet<&str> = types.iter().copied().collect();
-        assert_eq!(unique.len(), 16);
+        assert_eq!(unique.len(), 19);
         for e in ENDPOINTS {
             assert!(e.path.starts_with("/api/v2/"), "{}", e.path);
             for bad in ["/api/v2/audit/", "/api/v2/admin/", "/api/v2/security/", "/providers/edge/"] {

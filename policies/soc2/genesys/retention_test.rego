@@ -58,6 +58,8 @@ test_no_deleting_policy_is_denied if {
 
 test_a_deleting_policy_is_disposal if {
 	count(retention.deny_no_disposal) == 0 with input as snap({"media_retention_policies": [policy("a", keep(90))]})
+	count(retention.deny_no_disposal) == 0 with input as snap({"media_retention_policies": [policy("c", {"retainRecording": false, "deleteRecording": true})]})
+	count(retention.deny_no_disposal) == 0 with input as snap({"media_retention_policies": [policy("b", {"alwaysDelete": true})]})
 }
 
 test_policies_not_collected_are_not_judged if {
