@@ -325,6 +325,15 @@ fn a_collected_snapshot_checks_like_the_file_it_came_from() {
         f
     };
     assert_eq!(without_location(&collected), without_location(&from_file));
+    // The types the broader pack reads come through collection to its rules: each criterion
+    // they evidence is judged (PASS), not INCONCLUSIVE for want of the data.
+    let snap: Value = serde_json::from_str(&std::fs::read_to_string(&run.path).unwrap()).unwrap();
+    for (rtype, n) in [("trustees", 2), ("media_retention_policies", 2), ("flows", 2)] {
+        assert_eq!(snap["resources"][rtype].as_array().map(Vec::len), Some(n), "{rtype}");
+    }
+    for c in ["CC9.2", "C1.2", "P4.2", "P4.3", "CC6.8", "A1.2", "C1.1"] {
+        assert_eq!(support::control_status(&collected, c), "PASS", "{c}");
+    }
     assert_eq!(collected["drift"], json!([]));
     assert_eq!(collected["quarantine"], json!([]));
 }

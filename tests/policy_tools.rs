@@ -155,6 +155,16 @@ fn doc_writes_a_control_matrix_with_every_rule() {
     }
     assert!(md.contains("| `CX-CC6.3-02` | nice-cxone |"), "CXone rules name their platform");
     assert!(md.contains("## Not tested by this bundle"));
+    // At least fifteen criteria, each saying what its rules prove and what they do not.
+    let tested = md.lines().filter(|l| l.starts_with("## ") && l.contains(" — ")).count();
+    assert!(tested >= 15, "{tested} criteria tested");
+    assert!(md.contains("15 of 61 criteria are tested"), "{}", md.lines().nth(4).unwrap_or(""));
+    assert_eq!(md.matches("**What the rules prove.**").count(), tested);
+    assert_eq!(md.matches("**What they do not.**").count(), tested);
+    assert!(!md.contains("No statement of what these rules prove"));
+    for c in ["CC6.8", "CC7.1", "CC9.2", "A1.2", "C1.1", "C1.2", "P4.2", "P4.3"] {
+        assert!(md.contains(&format!("\n## {c} — ")), "{c} is not tested");
+    }
 }
 
 #[test]

@@ -243,3 +243,48 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `driftgate run` of the approved example at `at` (UTC, under faketime) into `store`; the
+/// package's report.
+fn run_at(at: &str, store: &std::path::Path) -> Value {
+    let out = std::process::Command::new("faketime")
+        .arg(at)
+        .arg(env!("CARGO_BIN_EXE_driftgate"))
+        .args(["run", "--snapshot", APPROVED, "--signing-key", "examples/keys/demo.key", "--store"])
+        .arg(store)
+        .current_dir(root())
+        .env("TZ", "UTC")
+        .output()
+        .expect("faketime (installed by .ci/test)");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{at}: {}", String::from_utf8_lossy(&out.stderr));
+    let day = &at[..10].replace('-', "/");
+    let report = walk(store)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(day.as_str()) && p.ends_with("report.json"))
+        .max()
+        .expect("the run's package");
+    serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap()
+}
+
+#[test]
+fn monitoring_on_schedule_is_judged_from_the_evidence_chain() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    let ids = |r: &Value, id: &str| r["findings"].as_array().unwrap().iter().filter(|f| f["id"] == id).count();
+    // The first run of a tenant has no previous run to be late after.
+    let first = run_at("2026-11-20 08:00:00", &store);
+    assert_eq!(ids(&first, "GC-CC7.1-01"), 0);
+    assert_eq!(control_status(&first, "CC7.1"), "PASS", "{}", first["controls"]);
+    // A day later: on schedule.
+    let next = run_at("2026-11-21 08:00:00", &store);
+    assert_eq!(ids(&next, "GC-CC7.1-01"), 0);
+    // Three days after that: the gap is a violation naming the previous run.
+    let late = run_at("2026-11-24 09:00:00", &store);
+    let gap: Vec<&Value> = late["findings"].as_array().unwrap().iter().filter(|f| f["id"] == "GC-CC7.1-01").collect();
+    assert_eq!(gap.len(), 1, "{}", late["findings"]);
+    assert!(gap[0]["msg"].as_str().unwrap().contains("was 73 h before this one"), "{}", gap[0]["msg"]);
+    assert_eq!(control_status(&late, "CC7.1"), "FAIL");
+    // A bare check has no chain: the schedule is not judged, and says why.
+    let (_, bare) = check_json(&[APPROVED]);
+    assert_eq!(control_status(&bare, "CC7.1"), "INCONCLUSIVE");
+}

@@ -36,6 +36,16 @@ pub fn control_matrix(bundle: &Bundle) -> Result<String> {
     }
     for c in bundle.controls.criteria.iter().filter(|c| by_control.contains_key(c.id.as_str())) {
         let _ = writeln!(o, "\n## {} — {}\n", c.id, c.title);
+        // What the rules prove and what they do not, from the bundle's data.assurance.
+        let said = |key: &str| bundle.data["assurance"][c.id.as_str()][key].as_str().map(cell);
+        match (said("proves"), said("does_not_prove")) {
+            (Some(p), Some(n)) => {
+                let _ = writeln!(o, "**What the rules prove.** {p}\n\n**What they do not.** {n}\n");
+            }
+            _ => {
+                let _ = writeln!(o, "*No statement of what these rules prove and do not (data.assurance.{}).*\n", c.id);
+            }
+        }
         let _ = writeln!(
             o,
             "| Rule | Platform | Level | Severity | What it checks | Reads | Remediation |\n|---|---|---|---|---|---|---|"
