@@ -391,7 +391,14 @@ pub fn run_check_with(opts: &CheckOptions, audit: Option<AuditArchive<'_>>) -> R
         }
         run_context[k] = v.clone();
     }
-    let driftgate = json!({"drift": drift, "run": run_context, "observed": observed});
+    // The items the schema gate quarantined (left out of `input`), so that a rule can judge
+    // how long an item has stayed so (CC7.1, with `run.quarantine_history`).
+    let quarantined: Vec<Value> = gated
+        .quarantine
+        .iter()
+        .map(|q| json!({"resource_type": q.resource_type, "resource_id": q.resource_id}))
+        .collect();
+    let driftgate = json!({"drift": drift, "run": run_context, "observed": observed, "quarantined": quarantined});
     let policy_input = opts.keep_policy_input.then(|| {
         let mut data = bundle.data.clone();
         for (_, extra) in &extra_data {

@@ -247,10 +247,16 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 /// `driftgate run` of the approved example at `at` (UTC, under faketime) into `store`; the
 /// package's report.
 fn run_at(at: &str, store: &std::path::Path) -> Value {
+    run_snapshot_at(at, std::path::Path::new(APPROVED), store)
+}
+
+fn run_snapshot_at(at: &str, snapshot: &std::path::Path, store: &std::path::Path) -> Value {
     let out = std::process::Command::new("faketime")
         .arg(at)
         .arg(env!("CARGO_BIN_EXE_driftgate"))
-        .args(["run", "--snapshot", APPROVED, "--signing-key", "examples/keys/demo.key", "--store"])
+        .args(["run", "--signing-key", "examples/keys/demo.key", "--snapshot"])
+        .arg(snapshot)
+        .arg("--store")
         .arg(store)
         .current_dir(root())
         .env("TZ", "UTC")
@@ -287,4 +293,34 @@ fn monitoring_on_schedule_is_judged_from_the_evidence_chain() {
     // A bare check has no chain: the schedule is not judged, and says why.
     let (_, bare) = check_json(&[APPROVED]);
     assert_eq!(control_status(&bare, "CC7.1"), "INCONCLUSIVE");
+}
+
+#[test]
+fn an_item_quarantined_run_after_run_becomes_a_finding() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    let mut snap = read_json(APPROVED);
+    snap["resources"]["users"][0]["state"] = json!(42); // fails the users schema
+    let bad_id = snap["resources"]["users"][0]["id"].as_str().unwrap().to_string();
+    let path = write_json(d.path(), "quarantine.json", &snap);
+    let long = |r: &Value| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == "GC-CC7.1-04")
+            .map(|f| f["resource"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Quarantined on the first and second day: not yet too long.
+    assert!(long(&run_snapshot_at("2026-11-20 08:00:00", &path, &store)).is_empty());
+    let second = run_snapshot_at("2026-11-21 08:00:00", &path, &store);
+    assert_eq!(second["quarantine"][0]["resource_id"], bad_id.as_str());
+    assert!(long(&second).is_empty());
+    // Still quarantined four days after it first was: the item is a standing blind spot.
+    let fourth = run_snapshot_at("2026-11-24 08:00:00", &path, &store);
+    assert_eq!(long(&fourth), vec![bad_id.clone()], "{}", fourth["findings"]);
+    // Fixed: the streak ends and so does the finding.
+    let fixed = run_snapshot_at("2026-11-25 08:00:00", std::path::Path::new(APPROVED), &store);
+    assert!(long(&fixed).is_empty());
 }

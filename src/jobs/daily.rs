@@ -193,8 +193,11 @@ fn run_tenant(
             json!({"checkpoint": cp.checkpoint, "last_success": cp.written_at, "stream": crate::audit::stream(&t.name)}),
         );
     }
-    // The tenant's previous run, for the monitoring rule (CC7.1): the chain head's manifest.
-    opts.run_context.insert("previous_run".into(), previous_run(store, &t.name)?);
+    // The tenant's previous run, and how long items have stayed quarantined, for the
+    // monitoring rules (CC7.1): from the chain's newest packages.
+    let chain = crate::evidence::verify::load_chain(store, &t.name)?;
+    opts.run_context.insert("previous_run".into(), previous_run(store, &chain)?);
+    opts.run_context.insert("quarantine_history".into(), quarantine_history(store, &chain, QUARANTINE_LOOKBACK)?);
     opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
     // Attribution: from --audit-store, else from the run's own store when it holds the
     // tenant's audit stream (its batches are signed with the run's own key).
@@ -254,18 +257,81 @@ fn run_tenant(
     Ok(TenantRun { tenant: t.name.clone(), check, text, written, verified })
 }
 
+/// How many of the newest packages the quarantine history looks back over.
+const QUARANTINE_LOOKBACK: usize = 90;
+
+/// A package's manifest, when it matches its chain entry.
+fn chain_manifest(
+    store: &dyn crate::evidence::store::Store,
+    entry: &crate::evidence::ChainEntry,
+) -> Result<Option<crate::evidence::Manifest>> {
+    let bytes = store.get(&entry.manifest)?.filter(|b| crate::canonical::sha256_hex(b) == entry.manifest_sha256);
+    Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
+}
+
 /// `{sequence, at}` of the newest package in the tenant's chain (its manifest's
 /// `created_at`), or `{first_run: true}` when the chain is empty. A head whose manifest does
 /// not match its chain entry is not trusted: `at` is then null, and the rule has no time to
 /// judge (the verify step reports the problem).
-fn previous_run(store: &dyn crate::evidence::store::Store, tenant: &str) -> Result<Value> {
-    let chain = crate::evidence::verify::load_chain(store, tenant)?;
+fn previous_run(store: &dyn crate::evidence::store::Store, chain: &[crate::evidence::ChainEntry]) -> Result<Value> {
     let Some(head) = chain.last() else {
         return Ok(json!({"first_run": true}));
     };
-    let manifest = store.get(&head.manifest)?.filter(|b| crate::canonical::sha256_hex(b) == head.manifest_sha256);
-    let at = manifest
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .and_then(|m| m.get("created_at").and_then(Value::as_str).map(str::to_string));
+    let at = chain_manifest(store, head)?.map(|m| m.created_at);
     Ok(json!({"sequence": head.sequence, "at": at}))
+}
+
+/// For each item quarantined in the newest package, since when it has been quarantined in
+/// every package without a break: `{"<type>/<id>": {"since": created_at, "runs": n}}`, over
+/// at most `lookback` packages. A package whose manifest or report.json does not match its
+/// hashes ends the look back (nothing is inferred from it).
+fn quarantine_history(
+    store: &dyn crate::evidence::store::Store,
+    chain: &[crate::evidence::ChainEntry],
+    lookback: usize,
+) -> Result<Value> {
+    let mut history: std::collections::BTreeMap<String, (String, u64)> = Default::default();
+    let mut active: Option<std::collections::BTreeSet<String>> = None;
+    for entry in chain.iter().rev().take(lookback) {
+        let Some(keys) = package_quarantine(store, entry)? else { break };
+        let (created_at, keys) = keys;
+        let still: std::collections::BTreeSet<String> = match &active {
+            None => keys,
+            Some(a) => a.intersection(&keys).cloned().collect(),
+        };
+        for k in &still {
+            let h = history.entry(k.clone()).or_insert_with(|| (created_at.clone(), 0));
+            *h = (created_at.clone(), h.1 + 1);
+        }
+        if still.is_empty() {
+            break;
+        }
+        active = Some(still);
+    }
+    Ok(Value::Object(
+        history.into_iter().map(|(k, (since, runs))| (k, json!({"since": since, "runs": runs}))).collect(),
+    ))
+}
+
+/// A package's `created_at` and the `<type>/<id>` of every item its report quarantined.
+fn package_quarantine(
+    store: &dyn crate::evidence::store::Store,
+    entry: &crate::evidence::ChainEntry,
+) -> Result<Option<(String, std::collections::BTreeSet<String>)>> {
+    let Some(m) = chain_manifest(store, entry)? else { return Ok(None) };
+    let Some(file) = m.files.iter().find(|f| f.path == "report.json") else { return Ok(None) };
+    let dir = entry.manifest.trim_end_matches("manifest.json");
+    let Some(bytes) =
+        store.get(&format!("{dir}report.json"))?.filter(|b| crate::canonical::sha256_hex(b) == file.sha256)
+    else {
+        return Ok(None);
+    };
+    let Ok(report) = serde_json::from_slice::<Value>(&bytes) else { return Ok(None) };
+    let keys = report["quarantine"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|q| Some(format!("{}/{}", q["resource_type"].as_str()?, q["resource_id"].as_str()?)))
+        .collect();
+    Ok(Some((m.created_at, keys)))
 }

@@ -64,3 +64,26 @@ warn_baseline_not_committed contains finding if {
 	not is_string(object.get(b, ["git", "commit"], null))
 	finding := {"msg": sprintf("baseline %s is not in git, so no approval of it is recorded", [b.source]), "resource": lib.bu_ref}
 }
+
+# METADATA
+# title: Quarantined items do not stay quarantined
+# description: No rule evaluates an item the schema gate quarantines, so one quarantined in every run for more than max_quarantine_days (data.driftgate.run.quarantine_history, from the evidence chain) is a standing blind spot of the monitoring.
+# custom:
+#   id: CX-CC7.1-04
+#   controls: [CC7.1]
+#   severity: medium
+#   reads: [run.quarantine_history]
+#   remediation: Fix the item (or the schema, if the platform changed its shape) so that it validates; the report's quarantine section gives the schema errors.
+deny_long_quarantine contains finding if {
+	lib.applies
+	some q in data.driftgate.quarantined
+	h := data.driftgate.run.quarantine_history[sprintf("%s/%s", [q.resource_type, q.resource_id])]
+	days := (time.parse_rfc3339_ns(data.driftgate.run.time) - time.parse_rfc3339_ns(h.since)) / ns_per_day
+	days > lib.setting("max_quarantine_days")
+	finding := {
+		"msg": sprintf("%s %s has been quarantined since %s (%d run(s) before this one); at most %d day(s) are allowed", [q.resource_type, q.resource_id, h.since, h.runs, lib.setting("max_quarantine_days")]),
+		"resource": {"type": q.resource_type, "id": q.resource_id},
+	}
+}
+
+ns_per_day := ((24 * 60) * 60) * 1000000000

@@ -26,3 +26,10 @@ test_a_tenant_without_a_business_unit_item_is_named_by_tenant if {
 	findings := monitoring.warn_baseline_not_committed with input as {"metadata": {"platform": "nice-cxone", "tenant": "globex"}, "resources": {}} with data.driftgate.run as run(null, {"source": "b"})
 	[f.resource.id | some f in findings] == ["globex"]
 }
+
+test_an_item_quarantined_for_days_is_denied if {
+	q := [{"resource_type": "agents", "resource_id": "7"}]
+	run := {"time": "2026-11-22T08:00:00Z", "quarantine_history": {"agents/7": {"since": "2026-11-10T08:00:00Z", "runs": 12}}}
+	count(monitoring.deny_long_quarantine) == 1 with input as snap with data.driftgate.quarantined as q with data.driftgate.run as run
+	count(monitoring.deny_long_quarantine) == 0 with input as snap with data.driftgate.quarantined as [] with data.driftgate.run as run
+}

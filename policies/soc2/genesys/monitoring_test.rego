@@ -58,3 +58,17 @@ test_a_committed_baseline_passes if {
 	count(monitoring.deny_baseline_modified) == 0 with input as gsnap with data.driftgate.run as run(null, clean)
 	count(monitoring.warn_baseline_not_committed) == 0 with input as gsnap with data.driftgate.run as run(null, clean)
 }
+
+qrun(history) := {"time": "2026-11-22T08:00:00Z", "quarantine_history": history}
+
+test_an_item_quarantined_for_days_is_denied if {
+	q := [{"resource_type": "users", "resource_id": "u1"}, {"resource_type": "users", "resource_id": "u2"}]
+	history := {"users/u1": {"since": "2026-11-17T08:00:00Z", "runs": 5}, "users/u2": {"since": "2026-11-21T08:00:00Z", "runs": 1}}
+	ids := {f.resource.id | some f in monitoring.deny_long_quarantine with input as gsnap with data.driftgate.quarantined as q with data.driftgate.run as qrun(history)}
+	ids == {"u1"}
+}
+
+test_an_item_no_longer_quarantined_passes if {
+	history := {"users/u1": {"since": "2026-11-01T08:00:00Z", "runs": 20}}
+	count(monitoring.deny_long_quarantine) == 0 with input as gsnap with data.driftgate.quarantined as [] with data.driftgate.run as qrun(history)
+}
