@@ -137,3 +137,53 @@ warn_retention_commitment_missing contains finding if {
 	count(enabled_policies) > 0
 	finding := {"msg": "recording_retention_days is not configured: retention periods were not compared with a commitment", "resource": lib.org_ref}
 }
+
+# The call-recording actions of a policy and their conditions: its callPolicy, else the
+# policy-wide ones.
+call_rules(p) := [[p.mediaPolicies.callPolicy.actions, object.get(p.mediaPolicies.callPolicy, "conditions", {})]] if {
+	p.mediaPolicies.callPolicy.actions
+} else := [[p.actions, object.get(p, "conditions", {})]] if {
+	p.actions
+} else := []
+
+# Whether conditions match every call of queue q: nothing narrows them but forQueues, which
+# is empty (every queue) or lists q.
+covers_queue(conditions, q) if {
+	narrowing := {k | some k, v in conditions; k != "forQueues"; v != null; v != []; v != {}}
+	count(narrowing) == 0
+	queues := object.get(conditions, "forQueues", [])
+	any_queue_or(queues, q)
+}
+
+any_queue_or(queues, _) if count(queues) == 0
+
+any_queue_or(queues, q) if {
+	some x in queues
+	x.id == q.id
+}
+
+# METADATA
+# title: Every queue's call recordings are disposed of
+# description: Each queue must be covered by an enabled media retention policy whose call actions delete recordings and whose conditions match all of the queue's calls (no condition but forQueues, empty or naming the queue); a queue outside every such policy keeps its recordings until someone deletes them.
+# custom:
+#   id: GC-C1.2-05
+#   controls: [C1.2, P4.3]
+#   severity: medium
+#   remediation: Add the queue to a deleting retention policy's queues, or widen a deleting policy to all queues.
+deny_queue_without_disposal contains finding if {
+	lib.applies
+	input.resources.media_retention_policies
+	some q in input.resources.queues
+	not disposed(q)
+	finding := {
+		"msg": sprintf("no enabled retention policy deletes all call recordings of queue %q", [q.name]),
+		"resource": {"type": "queues", "id": q.id, "name": q.name},
+	}
+}
+
+disposed(q) if {
+	some p in enabled_policies
+	some [a, conditions] in call_rules(p)
+	deletes(a)
+	covers_queue(conditions, q)
+}

@@ -65,3 +65,26 @@ test_a_deleting_policy_is_disposal if {
 test_policies_not_collected_are_not_judged if {
 	count(retention.deny_no_disposal) == 0 with input as snap({"queues": []})
 }
+
+cpolicy(id, actions, conditions) := {"id": id, "name": id, "enabled": true, "mediaPolicies": {"callPolicy": {"actions": actions, "conditions": conditions}}}
+
+queues := [{"id": "q1", "name": "Billing"}, {"id": "q2", "name": "Sales"}]
+
+test_queues_outside_every_deleting_policy_are_denied if {
+	ps := [
+		cpolicy("billing", keep(90), {"forQueues": [{"id": "q1"}]}),
+		cpolicy("sales-short-calls", keep(30), {"forQueues": [{"id": "q2"}], "duration": {"durationTarget": "DURATION_RANGE"}}),
+		cpolicy("sales-forever", {"retainRecording": true}, {"forQueues": [{"id": "q2"}]}),
+	]
+	ids := {f.resource.id | some f in retention.deny_queue_without_disposal with input as snap({"queues": queues, "media_retention_policies": ps})}
+	ids == {"q2"}
+}
+
+test_a_deleting_policy_for_all_queues_covers_them if {
+	ps := [cpolicy("all", keep(395), {"forQueues": [], "forUsers": [], "dateRanges": []})]
+	count(retention.deny_queue_without_disposal) == 0 with input as snap({"queues": queues, "media_retention_policies": ps})
+	legacy := [{"id": "old", "name": "old", "enabled": true, "actions": keep(90), "conditions": {}}]
+	count(retention.deny_queue_without_disposal) == 0 with input as snap({"queues": queues, "media_retention_policies": legacy})
+	none := [{"id": "none", "name": "none", "enabled": true}]
+	count(retention.deny_queue_without_disposal) == 2 with input as snap({"queues": queues, "media_retention_policies": none})
+}
