@@ -912,6 +912,28 @@ pub(crate) fn load_chain(store: &dyn Store, tenant: &str) -> Result<Vec<ChainEnt
     Ok(out)
 }
 
+/// The newest `n` chain entries of a tenant, oldest first, reading only those (the chain's
+/// entry names sort by sequence). Unreadable entries are an error, as in [`load_chain`].
+pub(crate) fn load_chain_tail(store: &dyn Store, tenant: &str, n: usize) -> Result<Vec<ChainEntry>> {
+    let mut keys: Vec<String> = store
+        .list(&format!("{tenant}/chain/"))?
+        .into_iter()
+        .filter(|k| !is_temporary(k) && k.rsplit('/').next().and_then(chain_sequence).is_some())
+        .collect();
+    keys.sort();
+    let mut out = Vec::new();
+    for k in keys.iter().skip(keys.len().saturating_sub(n)) {
+        let bytes = store.get(k)?.unwrap_or_default();
+        let e: ChainEntry = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Integrity {
+            message: format!("unreadable chain entry {k}: {e}"),
+            help: Some("run `driftgate evidence verify` on the store".into()),
+        })?;
+        out.push(e);
+    }
+    out.sort_by_key(|e| e.sequence);
+    Ok(out)
+}
+
 /// Every manifest key of a tenant.
 pub(crate) fn manifest_keys(store: &dyn Store, tenant: &str) -> Result<Vec<String>> {
     // The trailing slash keeps `acme` from listing `acme.audit` on prefix stores (S3).
@@ -945,6 +967,27 @@ pub(crate) fn package_files_intact(store: &dyn Store, manifest_key: &str, m: &Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chain_tail_reads_only_the_newest_entries_in_order() {
+        let d = tempfile::tempdir().unwrap();
+        let store = crate::evidence::store::LocalStore::new(d.path());
+        for seq in 1..=12u64 {
+            let e = ChainEntry {
+                sequence: seq,
+                run_id: format!("r{seq}"),
+                manifest: format!("m{seq}"),
+                manifest_sha256: "x".into(),
+            };
+            let key = crate::evidence::manifest::chain_key("t", seq);
+            std::fs::create_dir_all(d.path().join("t/chain")).unwrap();
+            std::fs::write(d.path().join(&key), serde_json::to_vec(&e).unwrap()).unwrap();
+        }
+        let tail = load_chain_tail(&store, "t", 3).unwrap();
+        assert_eq!(tail.iter().map(|e| e.sequence).collect::<Vec<_>>(), vec![10, 11, 12]);
+        assert_eq!(load_chain_tail(&store, "t", 50).unwrap().len(), 12);
+        assert!(load_chain_tail(&store, "nobody", 3).unwrap().is_empty());
+    }
 
     #[test]
     fn chain_entry_names_are_ten_digits() {

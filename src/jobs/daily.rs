@@ -195,7 +195,7 @@ fn run_tenant(
     }
     // The tenant's previous run, and how long items have stayed quarantined, for the
     // monitoring rules (CC7.1): from the chain's newest packages.
-    let chain = crate::evidence::verify::load_chain(store, &t.name)?;
+    let chain = crate::evidence::verify::load_chain_tail(store, &t.name, QUARANTINE_LOOKBACK)?;
     opts.run_context.insert("previous_run".into(), previous_run(store, &chain)?);
     opts.run_context.insert("quarantine_history".into(), quarantine_history(store, &chain, QUARANTINE_LOOKBACK)?);
     opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
