@@ -161,6 +161,14 @@ fn attempt(api: &ApiClient, ep: &Endpoint) -> std::result::Result<TypeCollection
                 numbered(api, ep, q, &mut out, *state != "active")?;
             }
         }
+        "trustees" => {
+            numbered(api, ep, Vec::new(), &mut out, false)?;
+            let mut records = Vec::new();
+            for t in out.items.iter_mut() {
+                trustee_users(api, t, &mut records)?;
+            }
+            out.endpoints.extend(records);
+        }
         "wfm_management_units" => {
             let bus = entities_only(api, "/api/v2/workforcemanagement/businessunits", &mut out)?;
             out.items.clear();
@@ -225,7 +233,7 @@ fn numbered(
         q.push(("sortOrder".into(), "ascending".into()));
     }
     let limit = if deep_limited { DEEP_PAGING_LIMIT } else { u64::MAX };
-    let first = pages(api, ep, &q, size, None, limit)?;
+    let first = pages(api, (ep.rtype, ep.path), &q, size, None, limit)?;
     let (total, mut items, mut page_count) = (first.total, first.items, first.pages);
     let mut queries = vec![q];
     if let Some(t) = total.filter(|t| *t > limit) {
@@ -241,7 +249,7 @@ fn numbered(
         }
         let mut q = query.clone();
         q.push(("sortOrder".into(), "descending".into()));
-        let rest = pages(api, ep, &q, size, Some((t, items.len() as u64)), limit)?;
+        let rest = pages(api, (ep.rtype, ep.path), &q, size, Some((t, items.len() as u64)), limit)?;
         page_count += rest.pages;
         let mut seen: HashSet<String> = items.iter().filter_map(|i| i["id"].as_str().map(str::to_string)).collect();
         items.extend(rest.items.into_iter().filter(|i| i["id"].as_str().is_none_or(|id| seen.insert(id.to_string()))));
@@ -276,7 +284,7 @@ struct Pages {
 /// `until = (total, have)`, stops as soon as the pages read complete `have` to `total`.
 fn pages(
     api: &ApiClient,
-    ep: &Endpoint,
+    (rtype, path): (&str, &str),
     query: &[(String, String)],
     size: u32,
     until: Option<(u64, u64)>,
@@ -289,14 +297,11 @@ fn pages(
         let mut q = query.to_vec();
         q.push(("pageSize".into(), size.to_string()));
         q.push(("pageNumber".into(), page.to_string()));
-        let v = api.call("GET", &format!("{}{}", ep.path, query_string(&q)), None)?;
+        let v = api.call("GET", &format!("{path}{}", query_string(&q)), None)?;
         match (total, v["total"].as_u64()) {
             (None, Some(t)) => total = Some(t),
             (Some(a), Some(b)) if a != b => {
-                return Err(Attempt::Inconsistent(format!(
-                    "the {} total moved from {a} to {b} during paging",
-                    ep.rtype
-                )))
+                return Err(Attempt::Inconsistent(format!("the {rtype} total moved from {a} to {b} during paging")))
             }
             _ => {}
         }
@@ -344,6 +349,54 @@ fn cursor(api: &ApiClient, ep: &Endpoint, size: u32, out: &mut TypeCollection) -
         pages,
         collected,
     ));
+    Ok(())
+}
+
+/// A trust's users and the roles each holds in this organization, attached to the trust as
+/// `trustee_users[{id, name, state, roles[{id, name}]}]` (driftgate's composition of two
+/// endpoints, as management units are grouped by business unit).
+///
+/// [V] `GET /api/v2/orgauthorization/trustees/{trusteeOrgId}/users` (pageSize, pageNumber; a
+/// TrustUserEntityListing of TrustUser) and
+/// `GET /api/v2/orgauthorization/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles` (a
+/// UserAuthorization with `roles[]`), per the platform SDKs' documentation. [?] The largest
+/// page size, assumed 100.
+fn trustee_users(
+    api: &ApiClient,
+    trust: &mut Value,
+    records: &mut Vec<EndpointRecord>,
+) -> std::result::Result<(), Attempt> {
+    let id = trust["id"].as_str().ok_or_else(|| Attempt::Failed("a trust has no id".into()))?.to_string();
+    let base = format!("/api/v2/orgauthorization/trustees/{}/users", urlencode(&id));
+    let listed = pages(api, ("trustee users", &base), &[], 100, None, u64::MAX)?;
+    if let Some(total) = listed.total.filter(|t| *t != listed.items.len() as u64) {
+        return Err(Attempt::Short { collected: listed.items.len(), total });
+    }
+    records.push(EndpointRecord::new(
+        "GET",
+        "/api/v2/orgauthorization/trustees/{trusteeOrgId}/users",
+        vec![("pageSize".into(), "100".into())],
+        listed.pages,
+        listed.items.len(),
+    ));
+    let mut users = Vec::with_capacity(listed.items.len());
+    for u in &listed.items {
+        let uid = u["id"].as_str().ok_or_else(|| Attempt::Failed("a trustee user has no id".into()))?;
+        let auth = api.call("GET", &format!("{base}/{}/roles", urlencode(uid)), None)?;
+        let roles: Vec<Value> =
+            auth["roles"].as_array().into_iter().flatten().map(|r| json!({"id": r["id"], "name": r["name"]})).collect();
+        users.push(json!({"id": uid, "name": u["name"], "state": u["state"], "roles": roles}));
+    }
+    if !listed.items.is_empty() {
+        records.push(EndpointRecord::new(
+            "GET",
+            "/api/v2/orgauthorization/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles",
+            vec![],
+            listed.items.len(),
+            listed.items.len(),
+        ));
+    }
+    trust["trustee_users"] = Value::Array(users);
     Ok(())
 }
 

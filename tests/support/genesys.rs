@@ -442,11 +442,50 @@ fn api(s: &mut State, method: &str, path: &str, q: &[(String, String)], body: &s
                 None => Answer::error(404, "not.found", &format!("{rtype} {id} not found")),
             }
         }
+        ("GET", p) if p.starts_with("/api/v2/orgauthorization/trustees/") => trustee_sub(s, p, q),
         ("GET", _) => match NUMBERED.iter().find(|(p, _, _)| *p == path) {
             Some((_, rtype, max)) => numbered(s, path, rtype, *max, q),
             None => Answer::error(404, "not.found", &format!("no such endpoint: {path}")),
         },
         _ => Answer::error(405, "method.not.allowed", "method not allowed"),
+    }
+}
+
+/// `/api/v2/orgauthorization/trustees/{id}/users` (numbered pages of the trust's users) and
+/// `/api/v2/orgauthorization/trustees/{id}/users/{uid}/roles` (the user's roles), from the
+/// example's `trustee_users`.
+fn trustee_sub(s: &State, path: &str, q: &[(String, String)]) -> Answer {
+    let rest: Vec<&str> = path["/api/v2/orgauthorization/trustees/".len()..].split('/').collect();
+    let Some(trust) = s.resources["trustees"].iter().find(|t| t["id"] == rest[0]) else {
+        return Answer::error(404, "not.found", "trust not found");
+    };
+    let users: Vec<Value> = trust["trustee_users"].as_array().cloned().unwrap_or_default();
+    match rest.as_slice() {
+        [_, "users"] => {
+            let size: usize = param(q, "pageSize").and_then(|v| v.parse().ok()).unwrap_or(25);
+            let page: usize = param(q, "pageNumber").and_then(|v| v.parse().ok()).unwrap_or(1);
+            if !(1..=100).contains(&size) || page == 0 {
+                return Answer::error(400, "bad.request", "pageSize must be 1..100, pageNumber 1 or more");
+            }
+            let total = users.len();
+            let entities: Vec<Value> = users
+                .iter()
+                .skip((page - 1) * size)
+                .take(size)
+                .map(|u| json!({"id": u["id"], "name": u["name"], "state": u["state"], "version": 1}))
+                .collect();
+            let mut env = json!({"entities": entities, "pageSize": size, "pageNumber": page, "total": total,
+                                 "pageCount": total.div_ceil(size), "selfUri": path});
+            if page * size < total {
+                env["nextUri"] = json!(format!("{path}?pageSize={size}&pageNumber={}", page + 1));
+            }
+            Answer::json(200, env)
+        }
+        [_, "users", uid, "roles"] => match users.iter().find(|u| u["id"] == *uid) {
+            Some(u) => Answer::json(200, json!({"roles": u["roles"], "permissions": [], "unusedRoles": []})),
+            None => Answer::error(404, "not.found", "trustee user not found"),
+        },
+        _ => Answer::error(404, "not.found", &format!("no such endpoint: {path}")),
     }
 }
 
@@ -494,6 +533,14 @@ fn numbered(s: &mut State, path: &str, rtype: &str, max: usize, q: &[(String, St
         }
     } else {
         items.sort_by(|a, b| (a["name"].as_str(), a["id"].as_str()).cmp(&(b["name"].as_str(), b["id"].as_str())));
+    }
+    if rtype == "trustees" {
+        // A trust's users and their roles are their own endpoints (trustee_sub).
+        for t in &mut items {
+            if let Some(o) = t.as_object_mut() {
+                o.remove("trustee_users");
+            }
+        }
     }
     if rtype == "trunk_base_settings" && param(q, "expand") != Some("properties") {
         for t in &mut items {

@@ -86,3 +86,30 @@ deny_trustee_admin_by_default contains finding if {
 		"path": sprintf("/%s", [field]),
 	}
 }
+
+# Roles of this organization that carry a privileged permission.
+privileged_role_ids contains r.id if {
+	some r in input.resources.roles
+	lib.covers_any(r.permissions, lib.setting("privileged_permissions"))
+}
+
+# METADATA
+# title: Trusted organizations' users hold no administrative roles
+# description: A user of a trusted organization (trustee_users, from the trust's users and their roles) must not hold a role of this organization that carries a privileged permission (grants, user, OAuth or telephony administration); vendor staff administer nothing.
+# custom:
+#   id: GC-CC9.2-04
+#   controls: [CC9.2]
+#   severity: high
+#   remediation: Remove the role from the trustee user (Admin > Organization Settings > Organization Authorization > the trust > Users) and grant a role without administrative permissions.
+deny_trustee_user_privileged contains finding if {
+	lib.applies
+	some t in active_trustees
+	some u in object.get(t, "trustee_users", [])
+	some r in object.get(u, "roles", [])
+	r.id in privileged_role_ids
+	finding := {
+		"msg": sprintf("%s of trusted organization %q holds privileged role %q", [u.name, trustee_ref(t).name, object.get(lib.role_by_id, [r.id, "name"], r.id)]),
+		"resource": trustee_ref(t),
+		"path": sprintf("/trustee_users/%s/roles/%s", [u.id, r.id]),
+	}
+}

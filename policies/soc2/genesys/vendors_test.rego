@@ -30,3 +30,22 @@ test_admin_by_default_is_denied if {
 	paths := {f.path | some f in vendors.deny_trustee_admin_by_default with input as snap([trustee("a", null, {"usesDefaultRole": true, "hasFullAccess": true}), trustee("b", null, {"usesDefaultRole": false})])}
 	paths == {"/usesDefaultRole", "/hasFullAccess"}
 }
+
+roles := [{"id": "adm", "name": "admin", "permissions": ["authorization:grant:add"]}, {"id": "view", "name": "Viewer", "permissions": ["analytics:report:view"]}]
+
+test_a_trustee_user_with_a_privileged_role_is_denied if {
+	t := trustee("bpo", null, {"trustee_users": [
+		{"id": "u1", "name": "Lead", "roles": [{"id": "adm"}, {"id": "view"}]},
+		{"id": "u2", "name": "Agent", "roles": [{"id": "view"}]},
+	]})
+	inp := {"metadata": {"platform": "genesys-cloud", "tenant": "t", "collected_at": "2026-11-15T08:00:00Z"}, "resources": {"trustees": [t], "roles": roles}}
+	paths := {f.path | some f in vendors.deny_trustee_user_privileged with input as inp}
+	paths == {"/trustee_users/u1/roles/adm"}
+}
+
+test_a_disabled_trust_and_plain_roles_pass if {
+	off := trustee("old", null, {"enabled": false, "trustee_users": [{"id": "u1", "name": "X", "roles": [{"id": "adm"}]}]})
+	ok := trustee("care", null, {"trustee_users": [{"id": "u2", "name": "Y", "roles": [{"id": "view"}]}]})
+	inp := {"metadata": {"platform": "genesys-cloud", "tenant": "t"}, "resources": {"trustees": [off, ok], "roles": roles}}
+	count(vendors.deny_trustee_user_privileged) == 0 with input as inp
+}
