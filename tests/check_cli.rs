@@ -36,6 +36,7 @@ fn drifted_example_fails_the_gate_with_the_expected_findings_per_control() {
             "GC-CC8.1-01",
             "GC-CC9.2-01",
             "GC-CC9.2-03",
+            "GC-CC9.2-04",
             "GC-CC6.1-02",
             "GC-CC6.1-07",
             "GC-CC6.2-01",

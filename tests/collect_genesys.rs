@@ -64,6 +64,8 @@ fn a_clean_collection_is_the_tenant_with_one_token_and_real_endpoints() {
         "/api/v2/orgauthorization/trustees?pageSize=100&pageNumber=1",
         "/api/v2/recording/mediaretentionpolicies?pageSize=100&pageNumber=1",
         "/api/v2/flows?pageSize=100&pageNumber=1",
+        "/api/v2/orgauthorization/trustees/d1c9f5a2-7e4b-4f0e-9a61-3b2c8e5f7a10/users?pageSize=100&pageNumber=1",
+        "/api/v2/orgauthorization/trustees/d1c9f5a2-7e4b-4f0e-9a61-3b2c8e5f7a10/users/c8a1e5d2-4b7f-4e3a-9c6d-1f2e8b5a7d31/roles",
     ] {
         assert!(paths.contains(&want), "{want} was not requested: {paths:#?}");
     }
