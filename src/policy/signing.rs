@@ -11,6 +11,7 @@
 //! as Go's encoder escapes them without HTML escaping, numbers as written), so whitespace
 //! does not matter; every other file is hashed byte for byte.
 
+use crate::canonical::hex;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -67,7 +68,7 @@ impl Verification {
 
     /// SHA-256 of the key file's bytes, to name the key in reports without showing it.
     pub fn key_sha256(&self) -> String {
-        hex(&sha2::Sha256::digest(&self.key))
+        crate::canonical::sha256_hex(&self.key)
     }
 }
 
@@ -303,7 +304,7 @@ pub fn file_digest(name: &str, bytes: &[u8], algorithm: &str) -> Result<String, 
         std::borrow::Cow::Borrowed(bytes)
     };
     Ok(match algorithm {
-        "SHA-256" => hex(&sha2::Sha256::digest(&content)),
+        "SHA-256" => crate::canonical::sha256_hex(&content),
         "SHA-384" => hex(&sha2::Sha384::digest(&content)),
         "SHA-512" => hex(&sha2::Sha512::digest(&content)),
         "MD5" | "SHA-1" | "SHA-224" | "SHA-512-224" | "SHA-512-256" => {
@@ -379,13 +380,6 @@ fn go_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,7 +403,7 @@ mod tests {
         let b = file_digest("x/data.json", b"{\"a\":1}\n", "SHA-256").unwrap();
         assert_eq!(a, b);
         let c = file_digest("x/policy.rego", b"package x\n", "SHA-256").unwrap();
-        assert_eq!(c, hex(&sha2::Sha256::digest(b"package x\n")));
+        assert_eq!(c, crate::canonical::sha256_hex(b"package x\n"));
         assert!(file_digest("x/policy.rego", b"", "MD5").unwrap_err().contains("does not accept"));
     }
 
