@@ -901,15 +901,19 @@ pub(crate) fn load_chain(store: &dyn Store, tenant: &str) -> Result<Vec<ChainEnt
         if is_temporary(&k) {
             continue;
         }
-        let bytes = store.get(&k)?.unwrap_or_default();
-        let e: ChainEntry = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Integrity {
-            message: format!("unreadable chain entry {k}: {e}"),
-            help: Some("run `driftgate evidence verify` on the store".into()),
-        })?;
-        out.push(e);
+        out.push(read_chain_entry(store, &k)?);
     }
     out.sort_by_key(|e| e.sequence);
     Ok(out)
+}
+
+/// One chain entry; unreadable is an error (the writer must not extend a chain it cannot read).
+fn read_chain_entry(store: &dyn Store, key: &str) -> Result<ChainEntry> {
+    let bytes = store.get(key)?.unwrap_or_default();
+    serde_json::from_slice(&bytes).map_err(|e| crate::Error::Integrity {
+        message: format!("unreadable chain entry {key}: {e}"),
+        help: Some("run `driftgate evidence verify` on the store".into()),
+    })
 }
 
 /// The newest `n` chain entries of a tenant, oldest first, reading only those (the chain's
@@ -921,15 +925,8 @@ pub(crate) fn load_chain_tail(store: &dyn Store, tenant: &str, n: usize) -> Resu
         .filter(|k| !is_temporary(k) && k.rsplit('/').next().and_then(chain_sequence).is_some())
         .collect();
     keys.sort();
-    let mut out = Vec::new();
-    for k in keys.iter().skip(keys.len().saturating_sub(n)) {
-        let bytes = store.get(k)?.unwrap_or_default();
-        let e: ChainEntry = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Integrity {
-            message: format!("unreadable chain entry {k}: {e}"),
-            help: Some("run `driftgate evidence verify` on the store".into()),
-        })?;
-        out.push(e);
-    }
+    let mut out =
+        keys[keys.len().saturating_sub(n)..].iter().map(|k| read_chain_entry(store, k)).collect::<Result<Vec<_>>>()?;
     out.sort_by_key(|e| e.sequence);
     Ok(out)
 }

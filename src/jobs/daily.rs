@@ -196,8 +196,9 @@ fn run_tenant(
     // The tenant's previous run, and how long items have stayed quarantined, for the
     // monitoring rules (CC7.1): from the chain's newest packages.
     let chain = crate::evidence::verify::load_chain_tail(store, &t.name, QUARANTINE_LOOKBACK)?;
-    opts.run_context.insert("previous_run".into(), previous_run(store, &chain)?);
-    opts.run_context.insert("quarantine_history".into(), quarantine_history(store, &chain, QUARANTINE_LOOKBACK)?);
+    let (previous, history) = chain_context(store, &chain)?;
+    opts.run_context.insert("previous_run".into(), previous);
+    opts.run_context.insert("quarantine_history".into(), history);
     opts.policy_timeout = Duration::from_secs(config.check.policy_timeout_secs.max(1));
     // Attribution: from --audit-store, else from the run's own store when it holds the
     // tenant's audit stream (its batches are signed with the run's own key).
@@ -272,32 +273,30 @@ fn chain_manifest(
     Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
-/// `{sequence, at}` of the newest package in the tenant's chain (its manifest's
-/// `created_at`), or `{first_run: true}` when the chain is empty. A head whose manifest does
-/// not match its chain entry is not trusted: `at` is then null, and the rule has no time to
-/// judge (the verify step reports the problem).
-fn previous_run(store: &dyn crate::evidence::store::Store, chain: &[crate::evidence::ChainEntry]) -> Result<Value> {
-    let Some(head) = chain.last() else {
-        return Ok(json!({"first_run": true}));
-    };
-    let at = chain_manifest(store, head)?.map(|m| m.created_at);
-    Ok(json!({"sequence": head.sequence, "at": at}))
-}
-
-/// For each item quarantined in the newest package, since when it has been quarantined in
-/// every package without a break: `{"<type>/<id>": {"since": created_at, "runs": n}}`, over
-/// at most `lookback` packages. A package whose manifest or report.json does not match its
-/// hashes ends the look back (nothing is inferred from it).
-fn quarantine_history(
+/// From the chain's newest entries (oldest first), reading each package at most once:
+///
+/// - `previous_run`: `{sequence, at}` of the newest package (its manifest's `created_at`), or
+///   `{first_run: true}` when the chain is empty. A head whose manifest does not match its
+///   chain entry is not trusted: `at` is then null, and the rule has no time to judge (the
+///   verify step reports the problem).
+/// - `quarantine_history`: for each item quarantined in the newest package, since when it has
+///   been quarantined in every package without a break, `{"<type>/<id>": {"since":
+///   created_at, "runs": n}}`. A package whose manifest or report.json does not match its
+///   hashes ends the look back (nothing is inferred from it).
+fn chain_context(
     store: &dyn crate::evidence::store::Store,
     chain: &[crate::evidence::ChainEntry],
-    lookback: usize,
-) -> Result<Value> {
+) -> Result<(Value, Value)> {
+    let Some(head) = chain.last() else {
+        return Ok((json!({"first_run": true}), json!({})));
+    };
+    let mut head_manifest = chain_manifest(store, head)?;
+    let previous = json!({"sequence": head.sequence, "at": head_manifest.as_ref().map(|m| &m.created_at)});
     let mut history: std::collections::BTreeMap<String, (String, u64)> = Default::default();
     let mut active: Option<std::collections::BTreeSet<String>> = None;
-    for entry in chain.iter().rev().take(lookback) {
-        let Some(keys) = package_quarantine(store, entry)? else { break };
-        let (created_at, keys) = keys;
+    for (i, entry) in chain.iter().rev().enumerate() {
+        let manifest = if i == 0 { head_manifest.take() } else { chain_manifest(store, entry)? };
+        let Some((created_at, keys)) = package_quarantine(store, entry, manifest)? else { break };
         let still: std::collections::BTreeSet<String> = match &active {
             None => keys,
             Some(a) => a.intersection(&keys).cloned().collect(),
@@ -311,17 +310,18 @@ fn quarantine_history(
         }
         active = Some(still);
     }
-    Ok(Value::Object(
-        history.into_iter().map(|(k, (since, runs))| (k, json!({"since": since, "runs": runs}))).collect(),
-    ))
+    let history = history.into_iter().map(|(k, (since, runs))| (k, json!({"since": since, "runs": runs}))).collect();
+    Ok((previous, Value::Object(history)))
 }
 
-/// A package's `created_at` and the `<type>/<id>` of every item its report quarantined.
+/// A package's `created_at` and the `<type>/<id>` of every item its report quarantined,
+/// from its (checked) manifest.
 fn package_quarantine(
     store: &dyn crate::evidence::store::Store,
     entry: &crate::evidence::ChainEntry,
+    manifest: Option<crate::evidence::Manifest>,
 ) -> Result<Option<(String, std::collections::BTreeSet<String>)>> {
-    let Some(m) = chain_manifest(store, entry)? else { return Ok(None) };
+    let Some(m) = manifest else { return Ok(None) };
     let Some(file) = m.files.iter().find(|f| f.path == "report.json") else { return Ok(None) };
     let dir = entry.manifest.trim_end_matches("manifest.json");
     let Some(bytes) =
