@@ -322,6 +322,14 @@ pub struct Finding {
     pub details: Map<String, Value>,
 }
 
+impl Finding {
+    /// Where to show the finding: in the file the check was given when it was located there
+    /// ([`Finding::source`]), else in the normalized snapshot ([`Finding::location`]).
+    pub fn shown_location(&self) -> Option<&Location> {
+        self.source.as_ref().or(self.location.as_ref())
+    }
+}
+
 /// The file name of the normalized snapshot in an evidence package, which locations refer to.
 pub use crate::evidence::NORMALIZED_SNAPSHOT_FILE;
 

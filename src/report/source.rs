@@ -22,8 +22,9 @@ pub struct SourceFile<'a> {
     uri: String,
     text: &'a str,
     located: Option<crate::snapshot::LocatedSnapshot>,
-    /// Per type, identity → byte offset of the item (built on first use).
-    index: HashMap<String, HashMap<String, usize>>,
+    /// Per type, identity → the item's byte range (start, length) in the text (built on
+    /// first use).
+    index: HashMap<String, HashMap<String, (usize, usize)>>,
     newlines: Vec<usize>,
 }
 
@@ -55,9 +56,7 @@ impl<'a> SourceFile<'a> {
 
     /// The line of resource `id` of `rtype`, or of the field at `path` inside it.
     pub fn locate(&mut self, rules: &PlatformRules, rtype: &str, id: &str, path: Option<&str>) -> Option<usize> {
-        let start = self.item_offset(rules, rtype, id)?;
-        let spans = self.located.as_ref()?.items.get(rtype)?;
-        let &(s, len) = spans.iter().find(|(s, _)| *s == start)?;
+        let (s, len) = self.item_span(rules, rtype, id)?;
         let item: &RawValue = serde_json::from_str(self.text.get(s..s + len)?).ok()?;
         let mut at = item;
         for seg in path.unwrap_or("").split('/').skip(1) {
@@ -70,7 +69,7 @@ impl<'a> SourceFile<'a> {
         Some(self.line_of(self.offset_of(at)))
     }
 
-    fn item_offset(&mut self, rules: &PlatformRules, rtype: &str, id: &str) -> Option<usize> {
+    fn item_span(&mut self, rules: &PlatformRules, rtype: &str, id: &str) -> Option<(usize, usize)> {
         if !self.index.contains_key(rtype) {
             let t = rules.type_rules(rtype);
             let mut by_id = HashMap::new();
@@ -85,7 +84,7 @@ impl<'a> SourceFile<'a> {
                     }
                 }
                 if let Some(key) = t.identity_of(&Value::Object(head)) {
-                    by_id.entry(key).or_insert(s);
+                    by_id.entry(key).or_insert((s, len));
                 }
             }
             self.index.insert(rtype.to_string(), by_id);

@@ -82,7 +82,7 @@ const PER_LEVEL: usize = 10;
 fn annotation(o: &mut String, r: &Report, command: &str, f: &Finding) {
     // The file as given in the repository when the finding was located there; else the
     // normalized snapshot of the evidence package.
-    let at = f.source.as_ref().or(f.location.as_ref());
+    let at = f.shown_location();
     let file = at.map_or(NORMALIZED_SNAPSHOT_FILE.to_string(), |l| l.file.clone());
     let line = at.map_or(String::new(), |l| format!(",line={}", l.line));
     let title = format!("{} [{}] ({})", f.id, f.severity.as_str(), f.controls.join(" "));

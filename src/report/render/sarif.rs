@@ -43,7 +43,7 @@ fn security_severity(s: Severity) -> &'static str {
 fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
     // In the file as given (relative to the repository root) when the finding was located
     // there, so code scanning shows it on that file; else in the normalized snapshot.
-    let at = f.source.as_ref().or(f.location.as_ref());
+    let at = f.shown_location();
     let uri = at.map_or(NORMALIZED_SNAPSHOT_FILE, |l| l.file.as_str());
     let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
     if let Some(l) = at {
@@ -157,11 +157,8 @@ fn over_upload_limit(doc: &Value) -> bool {
 /// The files results point into: the snapshot (and baseline) as given, or the normalized
 /// snapshot.
 fn artifacts(r: &Report) -> Vec<Value> {
-    let mut uris: Vec<&str> = r
-        .findings
-        .iter()
-        .map(|f| f.source.as_ref().or(f.location.as_ref()).map_or(NORMALIZED_SNAPSHOT_FILE, |l| l.file.as_str()))
-        .collect();
+    let mut uris: Vec<&str> =
+        r.findings.iter().map(|f| f.shown_location().map_or(NORMALIZED_SNAPSHOT_FILE, |l| l.file.as_str())).collect();
     uris.sort_unstable();
     uris.dedup();
     if uris.is_empty() {
