@@ -238,21 +238,24 @@ pub fn run_check_with(opts: &CheckOptions, audit: Option<AuditArchive<'_>>) -> R
     let started = OffsetDateTime::now_utc();
     let mut watch = Stopwatch::new();
     // The baseline is read beside the snapshot: neither needs the other.
-    let ((text, snapshot), (read_base, baseline_time)) = match &opts.collected {
+    // Where the snapshot file's items are in its text is kept from the parse, for pointing
+    // findings into the file (below).
+    let ((text, snapshot, located), (read_base, baseline_time)) = match &opts.collected {
         Some(s) => {
             let (text, base) = rayon::join(
                 || crate::canonical::to_pretty(&s.to_value()),
                 || timed(|| read_baseline(opts, "", Some(&s.metadata.tenant))),
             );
-            ((text, s.clone()), base)
+            ((text, s.clone(), None), base)
         }
         None => {
             let text = crate::input::read_text(&opts.snapshot)?;
-            let (snapshot, base) = rayon::join(
-                || Snapshot::from_json_text(&opts.snapshot, &text),
+            let (parsed, base) = rayon::join(
+                || Snapshot::from_json_text_located(&opts.snapshot, &text),
                 || timed(|| read_baseline(opts, &text, None)),
             );
-            ((text, snapshot?), base)
+            let (snapshot, located) = parsed?;
+            ((text, snapshot, located), base)
         }
     };
     let catalog = match &opts.catalog {
@@ -445,7 +448,7 @@ pub fn run_check_with(opts: &CheckOptions, audit: Option<AuditArchive<'_>>) -> R
     // Where each finding is in the file given (for SARIF and annotations), when it is a file.
     if opts.collected.is_none() && report.findings.iter().any(|f| f.resource.is_some()) {
         let baseline = report.baseline.as_ref().map(|b| b.source.clone());
-        let mut file = report::source::SourceFile::new(&opts.snapshot, &text);
+        let mut file = report::source::SourceFile::new(&opts.snapshot, &text, located);
         report::source::locate_findings(&mut report, rules, &mut file, baseline.as_deref());
         watch.lap("source locations");
     }

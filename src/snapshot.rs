@@ -129,13 +129,6 @@ impl Snapshot {
         serde_json::from_value(Value::Object(top)).ok()
     }
 
-    /// The whole snapshot from one strict pass over its text that delimits the items, then
-    /// the items parsed on every core; `None` for anything but a valid snapshot, which the
-    /// sequential parse then reads (or names the problem of).
-    fn parse_in_parallel(path: &Path, text: &str) -> Option<Snapshot> {
-        Self::locate_items(path, text)?.parse(text)
-    }
-
     /// The tenant a snapshot's text names (`metadata.tenant`), read without building the
     /// document (the rest is only skipped over); `None` when the text is not a snapshot.
     /// For finding the tenant's baseline while the snapshot itself is being parsed.
@@ -153,9 +146,25 @@ impl Snapshot {
 
     /// Parses and validates snapshot text; `path` names it in diagnostics.
     pub fn from_json_text(path: &Path, text: &str) -> Result<Snapshot> {
-        if let Some(snapshot) = Self::parse_in_parallel(path, text) {
-            return Ok(snapshot);
+        Self::from_json_text_located(path, text).map(|(snapshot, _)| snapshot)
+    }
+
+    /// As [`Snapshot::from_json_text`], also returning where each item is in `text` when
+    /// the parallel parse located them (for pointing findings into the file as given). The
+    /// parallel parse is one strict pass over the text that delimits the items, then the
+    /// items parsed on every core; anything but a valid snapshot is left to the sequential
+    /// parse, which reads it or names its problem.
+    pub fn from_json_text_located(path: &Path, text: &str) -> Result<(Snapshot, Option<LocatedSnapshot>)> {
+        if let Some(located) = Self::locate_items(path, text) {
+            if let Some(snapshot) = located.parse(text) {
+                return Ok((snapshot, Some(located)));
+            }
         }
+        Self::parse_sequentially(path, text).map(|snapshot| (snapshot, None))
+    }
+
+    /// The sequential parse, with its diagnostics, for text the parallel parse does not take.
+    fn parse_sequentially(path: &Path, text: &str) -> Result<Snapshot> {
         // A wrong `format` is the likeliest mistake (feeding a report or a baseline from
         // another tool): check it first so the diagnostic names it rather than whichever
         // field serde happened to miss. The same pass refuses repeated keys and numbers that
