@@ -130,7 +130,7 @@ impl CheckConfig {
         let Some(key) = &self.bundle_public_key else {
             return Ok(None);
         };
-        let alg = self.bundle_signing_alg.as_deref().unwrap_or("RS256");
+        let alg = self.bundle_signing_alg.as_deref().unwrap_or(crate::policy::signing::DEFAULT_ALGORITHM);
         crate::policy::signing::Verification::read(key, alg, self.bundle_scope.as_deref()).map(Some).map_err(
             |message| crate::Error::Usage { message: format!("[check] bundle_public_key: {message}"), help: None },
         )

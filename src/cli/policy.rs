@@ -32,7 +32,7 @@ pub struct BundleKeyArgs {
     #[arg(long, value_name = "FILE")]
     bundle_public_key: Option<PathBuf>,
     /// The JWS algorithm the bundle is signed with.
-    #[arg(long, value_name = "ALG", default_value = "RS256", requires = "bundle_public_key")]
+    #[arg(long, value_name = "ALG", default_value = driftgate::policy::signing::DEFAULT_ALGORITHM, requires = "bundle_public_key")]
     bundle_signing_alg: String,
     /// The scope the signature must carry.
     #[arg(long, value_name = "SCOPE", requires = "bundle_public_key")]
@@ -67,7 +67,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     signing_key: Option<PathBuf>,
     /// The JWS algorithm to sign with.
-    #[arg(long, value_name = "ALG", default_value = "RS256", requires = "signing_key")]
+    #[arg(long, value_name = "ALG", default_value = driftgate::policy::signing::DEFAULT_ALGORITHM, requires = "signing_key")]
     signing_alg: String,
     /// The key id put in the JWT header (`kid`).
     #[arg(long, value_name = "ID", requires = "signing_key")]

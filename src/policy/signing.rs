@@ -24,6 +24,9 @@ use std::path::{Path, PathBuf};
 /// The name of the signatures file inside a bundle.
 pub const SIGNATURES_FILE: &str = ".signatures.json";
 
+/// The JWS algorithm when none is named (OPA's default `--signing-alg`).
+pub const DEFAULT_ALGORITHM: &str = "RS256";
+
 /// How to verify a signed bundle (`--bundle-public-key`, `--bundle-signing-alg`, `--bundle-scope`).
 #[derive(Debug, Clone)]
 pub struct Verification {
