@@ -433,6 +433,12 @@ fn a_signed_bundle_is_verified_as_opa_signs_and_verifies_it() {
         assert!(err.contains(says), "{extra:?}: {err}");
     };
     refused(&t, &[], "no key to verify it");
+    // A key file that is not a key, and an algorithm that is not one, are refused before
+    // the bundle is read.
+    std::fs::write(p("not-a-key.pem"), "hello").unwrap();
+    let junk = p("not-a-key.pem").display().to_string();
+    refused(&t, &["--bundle-public-key", &junk], "is not a");
+    refused(&t, &["--bundle-public-key", &key, "--bundle-signing-alg", "XS999"], "is not a JWS algorithm");
     refused(&t, &["--bundle-public-key", &key], "scope");
     let ec = p("ec.pub").display().to_string();
     refused(&t, &["--bundle-public-key", &ec, "--bundle-signing-alg", "ES256", "--bundle-scope", "prod"], "uses RS256");
